@@ -1,0 +1,186 @@
+"""Read the walkable ways of an OpenStreetMap file with pyosmium.
+
+The result is segment-level: one row per pair of consecutive way nodes, with the way's class,
+width and direction. :mod:`safepassage.io.network_build` turns it into a :class:`Network`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import osmium
+from numpy.typing import NDArray
+
+from safepassage.errors import DataError
+from safepassage.io.osm_tags import parse_lanes, parse_width_m, walk_exclusion
+from safepassage.model.flow import FlowParameters
+from safepassage.model.scenario import TravelMode
+
+__all__ = ["OSM_SUFFIXES", "OsmReadReport", "OsmWays", "read_osm_ways"]
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
+
+
+@dataclass
+class OsmReadReport:
+    highway_ways: int = 0
+    walkable_ways: int = 0
+    excluded: Counter[str] = field(default_factory=Counter)
+    missing_node_refs: int = 0
+    width_from_tag: int = 0
+    width_from_lanes: int = 0
+    unparsable_width_tags: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class OsmWays:
+    """Walkable ways cut into segments between consecutive OSM nodes."""
+
+    node_osm_id: NDArray[np.int64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    seg_u: NDArray[np.int64]
+    seg_v: NDArray[np.int64]
+    seg_way: NDArray[np.int64]
+    way_osm_id: NDArray[np.int64]
+    way_highway: NDArray[np.int16]
+    way_width_m: NDArray[np.float64]
+    way_oneway: NDArray[np.bool_]
+    highway_names: tuple[str, ...]
+    report: OsmReadReport
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        msg = f"{path}: OSM file not found; check network.osm in the scenario"
+        raise DataError(msg)
+    if not path.is_file():
+        msg = f"{path}: is not a file; network.osm must name an .osm.pbf, .osm or .osm.bz2 file"
+        raise DataError(msg)
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        msg = (
+            f"{path}: unknown OSM format; use an .osm.pbf, .osm or .osm.bz2 file "
+            "(for example an extract from a regional download or the HOT Export Tool)"
+        )
+        raise DataError(msg)
+
+
+def _way_width(tags: osmium.osm.TagList, highway: str, flow: FlowParameters,
+               report: OsmReadReport) -> float:
+    for key in ("width", "est_width"):
+        raw = tags.get(key)
+        if raw is None:
+            continue
+        width = parse_width_m(raw)
+        if width is not None:
+            report.width_from_tag += 1
+            return width
+        report.unparsable_width_tags += 1
+    lanes = parse_lanes(tags.get("lanes"))
+    if lanes is not None:
+        report.width_from_lanes += 1
+        return lanes * flow.lane_width_m
+    return flow.width_for(highway.removesuffix("_link"))
+
+
+def read_osm_ways(path: Path, *, mode: TravelMode = TravelMode.WALK,
+                  flow: FlowParameters | None = None) -> OsmWays:
+    """Read the ways usable in ``mode`` from an OSM file.
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf``, ``.osm`` or ``.osm.bz2`` file.
+    mode
+        ``walk``: pedestrian-usable ways per :func:`safepassage.io.osm_tags.walk_exclusion`.
+    flow
+        Supplies default widths per highway class and the lane width.
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable or unknown file; no usable ways in it.
+    """
+    path = Path(path)
+    flow = flow or FlowParameters()
+    _check_file(path)
+    if mode is not TravelMode.WALK:
+        msg = f"{path}: travel mode {mode.value!r} is not available yet; use mode = \"walk\""
+        raise DataError(msg)
+    report = OsmReadReport()
+    highway_codes: dict[str, int] = {}
+    ids: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    piece: list[int] = []  # a way cut where a node's location is missing becomes several pieces
+    way_ids: list[int] = []
+    way_hw: list[int] = []
+    way_width: list[float] = []
+    piece_way: list[int] = []
+    n_pieces = 0
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    try:
+        for way in processor:
+            report.highway_ways += 1
+            tags = way.tags
+            reason = walk_exclusion(tags)
+            if reason is not None:
+                report.excluded[reason] += 1
+                continue
+            report.walkable_ways += 1
+            highway = tags["highway"]
+            way_index = len(way_ids)
+            way_ids.append(way.id)
+            way_hw.append(highway_codes.setdefault(highway, len(highway_codes)))
+            way_width.append(_way_width(tags, highway, flow, report))
+            n_pieces += 1
+            piece_way.append(way_index)
+            for node in way.nodes:
+                location = node.location
+                if not location.valid():
+                    report.missing_node_refs += 1
+                    n_pieces += 1
+                    piece_way.append(way_index)
+                    continue
+                ids.append(node.ref)
+                lons.append(location.lon)
+                lats.append(location.lat)
+                piece.append(n_pieces - 1)
+    except RuntimeError as exc:
+        msg = f"{path}: cannot read as OpenStreetMap data ({exc}); is the file complete?"
+        raise DataError(msg) from None
+    if not way_ids:
+        msg = (
+            f"{path}: no walkable ways ({report.highway_ways} highway ways, all excluded); "
+            "check that the file covers the city and holds its streets"
+        )
+        raise DataError(msg)
+    seq_id = np.asarray(ids, dtype=np.int64)
+    seq_piece = np.asarray(piece, dtype=np.int64)
+    node_osm_id, first, inverse = np.unique(seq_id, return_index=True, return_inverse=True)
+    same_piece = seq_piece[1:] == seq_piece[:-1]
+    seg_u = inverse[:-1][same_piece]
+    seg_v = inverse[1:][same_piece]
+    seg_way = np.asarray(piece_way, dtype=np.int64)[seq_piece[:-1][same_piece]]
+    return OsmWays(
+        node_osm_id=node_osm_id,
+        lon=np.asarray(lons, dtype=np.float64)[first],
+        lat=np.asarray(lats, dtype=np.float64)[first],
+        seg_u=seg_u,
+        seg_v=seg_v,
+        seg_way=seg_way,
+        way_osm_id=np.asarray(way_ids, dtype=np.int64),
+        way_highway=np.asarray(way_hw, dtype=np.int16),
+        way_width_m=np.asarray(way_width, dtype=np.float64),
+        way_oneway=np.zeros(len(way_ids), dtype=bool),
+        highway_names=tuple(highway_codes),
+        report=report,
+    )
