@@ -6,6 +6,8 @@ capacity, never movement orders: leaving is voluntary.
 
 __version__ = "0.1.0"
 
-OSM_ATTRIBUTION = "© OpenStreetMap contributors, data available under the Open Database License (ODbL)"
+OSM_ATTRIBUTION = (
+    "© OpenStreetMap contributors, data available under the Open Database License (ODbL)"
+)
 
 __all__ = ["OSM_ATTRIBUTION", "__version__"]

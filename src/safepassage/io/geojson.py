@@ -46,7 +46,7 @@ def read_polygon_features(path: Path, *, what: str) -> list[PolygonFeature]:
     """
     data = read_json(path, what=what)
     if not isinstance(data, dict) or "type" not in data:
-        msg = f"{path}: not GeoJSON (no \"type\"); {what} must be a FeatureCollection of polygons"
+        msg = f'{path}: not GeoJSON (no "type"); {what} must be a FeatureCollection of polygons'
         raise DataError(msg)
     if data["type"] == "FeatureCollection":
         features = data.get("features") or []

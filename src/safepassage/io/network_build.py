@@ -77,9 +77,13 @@ def _hazard_polygons(hazards: Sequence[Hazard]) -> list[tuple[Hazard, shapely.Ge
     return result
 
 
-def _apply_hazards(lon: NDArray[np.float64], lat: NDArray[np.float64], u: NDArray[np.int64],
-                   v: NDArray[np.int64], hazards: Sequence[Hazard]
-                   ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+def _apply_hazards(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    u: NDArray[np.int64],
+    v: NDArray[np.int64],
+    hazards: Sequence[Hazard],
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
     closed = np.zeros(u.shape[0], bool)
     speed = np.ones(u.shape[0])
     if not hazards:
@@ -96,9 +100,13 @@ def _apply_hazards(lon: NDArray[np.float64], lat: NDArray[np.float64], u: NDArra
     return closed, speed
 
 
-def build_network(spec: NetworkSpec, *, flow: FlowParameters | None = None,
-                  hazards: Sequence[Hazard] = (), keep_lonlat: Sequence[tuple[float, float]] = ()
-                  ) -> NetworkBuild:
+def build_network(
+    spec: NetworkSpec,
+    *,
+    flow: FlowParameters | None = None,
+    hazards: Sequence[Hazard] = (),
+    keep_lonlat: Sequence[tuple[float, float]] = (),
+) -> NetworkBuild:
     """Import ``spec.osm`` into a contracted network.
 
     ``keep_lonlat`` are points (corridors, services) whose nearest network node must survive the
@@ -155,8 +163,9 @@ def build_network(spec: NetworkSpec, *, flow: FlowParameters | None = None,
     names = ways.highway_names
     width = ways.way_width_m[seg_way]
     steps_code = names.index("steps") if "steps" in names else -1
-    specific = np.where(highway == steps_code, flow.steps_specific_flow_ppms,
-                        flow.specific_flow_ppms)
+    specific = np.where(
+        highway == steps_code, flow.steps_specific_flow_ppms, flow.specific_flow_ppms
+    )
     uu, vv = remap[u].astype(np.int32), remap[v].astype(np.int32)
     geom_lon = np.column_stack([lon[uu], lon[vv]]).ravel()
     geom_lat = np.column_stack([lat[uu], lat[vv]]).ravel()
@@ -208,4 +217,3 @@ def build_network(spec: NetworkSpec, *, flow: FlowParameters | None = None,
         hazard_edges_slowed=int((speed < 1).sum()),
         seconds=seconds,
     )
-

@@ -68,8 +68,9 @@ def _check_file(path: Path) -> None:
         raise DataError(msg)
 
 
-def _way_width(tags: osmium.osm.TagList, highway: str, flow: FlowParameters,
-               report: OsmReadReport) -> float:
+def _way_width(
+    tags: dict[str, str], highway: str, flow: FlowParameters, report: OsmReadReport
+) -> float:
     for key in ("width", "est_width"):
         raw = tags.get(key)
         if raw is None:
@@ -86,8 +87,9 @@ def _way_width(tags: osmium.osm.TagList, highway: str, flow: FlowParameters,
     return flow.width_for(highway.removesuffix("_link"))
 
 
-def read_osm_ways(path: Path, *, mode: TravelMode = TravelMode.WALK,
-                  flow: FlowParameters | None = None) -> OsmWays:
+def read_osm_ways(
+    path: Path, *, mode: TravelMode = TravelMode.WALK, flow: FlowParameters | None = None
+) -> OsmWays:
     """Read the ways usable in ``mode`` from an OSM file.
 
     Parameters
@@ -108,7 +110,7 @@ def read_osm_ways(path: Path, *, mode: TravelMode = TravelMode.WALK,
     flow = flow or FlowParameters()
     _check_file(path)
     if mode is not TravelMode.WALK:
-        msg = f"{path}: travel mode {mode.value!r} is not available yet; use mode = \"walk\""
+        msg = f'{path}: travel mode {mode.value!r} is not available yet; use mode = "walk"'
         raise DataError(msg)
     report = OsmReadReport()
     highway_codes: dict[str, int] = {}
@@ -129,9 +131,10 @@ def read_osm_ways(path: Path, *, mode: TravelMode = TravelMode.WALK,
     )
     try:
         for way in processor:
+            assert isinstance(way, osmium.osm.Way)  # the entity filter passes ways only
             report.highway_ways += 1
-            tags = way.tags
-            reason = walk_exclusion(tags)
+            tags = dict(way.tags)
+            reason = walk_exclusion(tags) if len(way.nodes) >= 2 else "fewer than two nodes"
             if reason is not None:
                 report.excluded[reason] += 1
                 continue

@@ -53,9 +53,13 @@ WALKABLE_HIGHWAYS = frozenset(
 )
 
 # closed to pedestrians unless foot=yes/designated/permissive says otherwise
-FOOT_OPT_IN_HIGHWAYS = frozenset({"cycleway", "motorway", "motorway_link", "bus_guideway", "busway"})
+FOOT_OPT_IN_HIGHWAYS = frozenset(
+    {"cycleway", "motorway", "motorway_link", "bus_guideway", "busway"}
+)
 
-_CLOSED_ACCESS = frozenset({"no", "private", "use_sidepath", "agricultural", "forestry", "delivery"})
+_CLOSED_ACCESS = frozenset(
+    {"no", "private", "use_sidepath", "agricultural", "forestry", "delivery"}
+)
 _OPEN_ACCESS = frozenset({"yes", "designated", "permissive", "official"})
 
 

@@ -40,8 +40,12 @@ def incidence(network: Network) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return indptr, edges[order]
 
 
-def _contractable(network: Network, inc_ptr: NDArray[np.int64], inc: NDArray[np.int64],
-                  protected: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def _contractable(
+    network: Network,
+    inc_ptr: NDArray[np.int64],
+    inc: NDArray[np.int64],
+    protected: NDArray[np.bool_],
+) -> NDArray[np.bool_]:
     degree = np.diff(inc_ptr)
     candidate = (degree == 2) & ~protected
     nodes = np.flatnonzero(candidate)
@@ -60,8 +64,9 @@ def _contractable(network: Network, inc_ptr: NDArray[np.int64], inc: NDArray[np.
     return result
 
 
-def contract_degree2(network: Network, *, protected: NDArray[np.bool_] | None = None
-                     ) -> tuple[Network, ContractionReport]:
+def contract_degree2(
+    network: Network, *, protected: NDArray[np.bool_] | None = None
+) -> tuple[Network, ContractionReport]:
     """Merge chains through contractable nodes; returns the new network and what changed."""
     n, m = network.node_count, network.edge_count
     protected = np.zeros(n, bool) if protected is None else protected
@@ -112,8 +117,9 @@ def contract_degree2(network: Network, *, protected: NDArray[np.bool_] | None = 
     return _assemble(network, chains, through_list)
 
 
-def _assemble(network: Network, chains: list[tuple[int, int, list[int], list[bool]]],
-              through: list[bool]) -> tuple[Network, ContractionReport]:
+def _assemble(
+    network: Network, chains: list[tuple[int, int, list[int], list[bool]]], through: list[bool]
+) -> tuple[Network, ContractionReport]:
     kept = np.flatnonzero(~np.asarray(through, dtype=bool))
     new_index = np.full(network.node_count, -1, dtype=np.int64)
     new_index[kept] = np.arange(kept.shape[0])

@@ -54,10 +54,12 @@ class PopulationPlacement:
     scale: float = 1.0  # factor applied to every source to reach the scenario total
 
     def people_per_node(self, node_count: int) -> NDArray[np.float64]:
-        return np.bincount(self.origin_node, weights=self.origin_people, minlength=node_count)
+        people = np.bincount(self.origin_node, weights=self.origin_people, minlength=node_count)
+        return people.astype(np.float64)
 
     def people_per_area(self) -> NDArray[np.float64]:
-        return np.bincount(self.origin_area, weights=self.origin_people, minlength=len(self.areas))
+        people = np.bincount(self.origin_area, weights=self.origin_people, minlength=len(self.areas))
+        return people.astype(np.float64)
 
     @property
     def input_people(self) -> float:

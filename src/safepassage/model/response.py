@@ -7,7 +7,8 @@ Prater; Fu & Wilmot), uniform and exponential for simple what-ifs.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,7 +18,7 @@ from scipy import stats
 __all__ = ["Distribution", "ResponseCurve"]
 
 
-class Distribution(str, Enum):
+class Distribution(StrEnum):
     IMMEDIATE = "immediate"
     UNIFORM = "uniform"
     EXPONENTIAL = "exponential"
@@ -55,11 +56,11 @@ class ResponseCurve(BaseModel):
             shares = [s for _, s in self.table]
             if len(self.table) < 2:
                 raise ValueError("a response table needs at least two rows [minutes, share]")
-            if any(b <= a for a, b in zip(minutes, minutes[1:], strict=False)) or minutes[0] < 0:
+            if any(b <= a for a, b in pairwise(minutes)) or minutes[0] < 0:
                 raise ValueError("response table minutes must start at >= 0 and increase")
-            if any(b < a for a, b in zip(shares, shares[1:], strict=False)):
+            if any(b < a for a, b in pairwise(shares)):
                 raise ValueError("response table shares must not decrease")
-            if not (0 <= shares[0] and abs(shares[-1] - 1.0) < 1e-9):
+            if not (shares[0] >= 0 and abs(shares[-1] - 1.0) < 1e-9):
                 raise ValueError("response table shares must lie in [0, 1] and end at 1")
             return self
         if self.distribution is None:

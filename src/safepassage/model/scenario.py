@@ -1,7 +1,8 @@
 """The scenario: typed, validated description of one operation (no I/O here).
 
-A scenario is read from TOML by :mod:`safepassage.io.scenario_file`, which resolves paths relative to
-the file and turns validation errors into one line naming the field path. The format, with units and
+A scenario is read from TOML by :mod:`safepassage.io.scenario_file`, which resolves paths
+relative to the file and turns validation errors into one line naming the field path. The format,
+with units and
 sources for every default, is documented in ``docs/scenario.md``.
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from enum import Enum
+from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,12 +44,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TravelMode(str, Enum):
+class TravelMode(StrEnum):
     WALK = "walk"
     DRIVE = "drive"
 
 
-class CorridorStatus(str, Enum):
+class CorridorStatus(StrEnum):
     OPEN = "open"
     SUSPENDED = "suspended"
     CLOSED = "closed"
@@ -69,11 +71,15 @@ class Clip(_Strict):
     @model_validator(mode="after")
     def _one_of(self) -> Clip:
         if (self.bbox is None) == (self.polygon is None):
-            raise ValueError("give exactly one of bbox = [west, south, east, north] or polygon = FILE")
+            raise ValueError(
+                "give exactly one of bbox = [west, south, east, north] or polygon = FILE"
+            )
         if self.bbox is not None:
             west, south, east, north = self.bbox
             if not (west < east and south < north):
-                raise ValueError("bbox must be [west, south, east, north] with west < east, south < north")
+                raise ValueError(
+                    "bbox must be [west, south, east, north] with west < east, south < north"
+                )
         return self
 
 
@@ -163,9 +169,9 @@ def _minutes(hhmm: str) -> int:
 class OpeningWindows(_Strict):
     """Either daily local-time windows or explicit local intervals, not both."""
 
-    daily: list[tuple[Annotated[str, Field(pattern=_HHMM)], Annotated[str, Field(pattern=_HHMM)]]] = (
-        Field(default_factory=list, description='[["06:00", "18:00"], ...] local time, every day')
-    )
+    daily: list[
+        tuple[Annotated[str, Field(pattern=_HHMM)], Annotated[str, Field(pattern=_HHMM)]]
+    ] = Field(default_factory=list, description='[["06:00", "18:00"], ...] local time, every day')
     intervals: list[tuple[dt.datetime, dt.datetime]] = Field(
         default_factory=list, description="[[start, end], ...] local date-times"
     )
@@ -175,22 +181,25 @@ class OpeningWindows(_Strict):
         if self.daily and self.intervals:
             raise ValueError("give daily windows or explicit intervals, not both")
         if not self.daily and not self.intervals:
-            raise ValueError("give at least one window: daily = [[\"06:00\", \"18:00\"]] or intervals")
+            raise ValueError('give at least one window: daily = [["06:00", "18:00"]] or intervals')
         spans: list[tuple[float, float, str]] = []
         for start, end in self.daily:
             if _minutes(end) <= _minutes(start):
                 raise ValueError(
                     f"window {start}-{end} ends before it starts; split a window that crosses "
-                    "midnight into two, e.g. [\"22:00\", \"24:00\"] and [\"00:00\", \"02:00\"]"
+                    'midnight into two, e.g. ["22:00", "24:00"] and ["00:00", "02:00"]'
                 )
             spans.append((_minutes(start), _minutes(end), f"{start}-{end}"))
         for start_dt, end_dt in self.intervals:
+            if start_dt.tzinfo is not None or end_dt.tzinfo is not None:
+                msg = f"interval {start_dt} to {end_dt}: give local date-times without an offset"
+                raise ValueError(msg)
             if end_dt <= start_dt:
                 raise ValueError(f"interval {start_dt} to {end_dt} ends before it starts")
             spans.append((start_dt.timestamp(), end_dt.timestamp(), f"{start_dt} to {end_dt}"))
         spans.sort()
-        for (_, prev_end, prev), (start, _, this) in zip(spans, spans[1:], strict=False):
-            if start < prev_end:
+        for (_, prev_end, prev), (next_start, _, this) in pairwise(spans):
+            if next_start < prev_end:
                 raise ValueError(f"windows {prev} and {this} overlap; merge them into one")
         return self
 
@@ -232,9 +241,9 @@ class Hazard(_Strict):
         if self.polygon is not None and len(self.polygon) < 3:
             raise ValueError("a polygon needs at least 3 [lon, lat] points")
         if self.effect == "slow" and self.speed_factor is None:
-            raise ValueError("effect = \"slow\" needs speed_factor between 0 and 1, e.g. 0.5")
+            raise ValueError('effect = "slow" needs speed_factor between 0 and 1, e.g. 0.5')
         if self.effect == "close" and self.speed_factor is not None:
-            raise ValueError("speed_factor applies only to effect = \"slow\"")
+            raise ValueError('speed_factor applies only to effect = "slow"')
         return self
 
 

@@ -51,6 +51,7 @@ class Stock(BaseModel):
             raise ValueError(f"unknown commodity {self.commodity!r}; known: {known}")
         allowed = COMMODITY_UNITS[self.commodity]
         if self.unit not in allowed:
-            msg = f"{self.commodity} cannot be counted in {self.unit}; use {', '.join(sorted(allowed))}"
+            units = ", ".join(sorted(allowed))
+            msg = f"{self.commodity} cannot be counted in {self.unit}; use {units}"
             raise ValueError(msg)
         return self

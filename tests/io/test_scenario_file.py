@@ -1,0 +1,183 @@
+"""The scenario file: every mistake gets one line naming the file, the field and the fix."""
+
+import pytest
+
+from safepassage.errors import ScenarioError
+from safepassage.io.scenario_file import load_scenario
+
+VALID = """
+name = "Test city"
+timezone = "Asia/Amman"
+start = 2026-12-01T06:00:00
+
+[network]
+osm = "city.osm.pbf"
+
+[population]
+compliance = 0.7
+[[population.sources]]
+path = "districts.geojson"
+name_property = "name"
+
+[[groups]]
+id = "general"
+share = 0.9
+[[groups]]
+id = "mobility_impaired"
+share = 0.1
+walking_speed_mps = 0.6
+
+[response]
+distribution = "weibull"
+params = { shape = 1.5, scale_min = 240 }
+
+[[corridors]]
+id = "C1"
+name = "North gate"
+lat = 34.01
+lon = 30.0
+throughput_pph = 2500
+windows.daily = [["07:00", "12:00"], ["13:00", "17:00"]]
+[[corridors.services]]
+kind = "medical_post"
+name = "North gate medical post"
+
+[[corridors]]
+id = "C2"
+name = "Medical corridor"
+lat = 34.0
+lon = 30.02
+throughput_pph = 400
+eligible_groups = ["mobility_impaired"]
+windows.intervals = [[2026-12-01T08:00:00, 2026-12-01T12:00:00]]
+
+[[hazards]]
+id = "H1"
+effect = "slow"
+speed_factor = 0.5
+polygon = [[30.0, 34.0], [30.01, 34.0], [30.01, 34.01]]
+
+[[warehouses]]
+id = "W1"
+name = "Central warehouse"
+lat = 34.0
+lon = 30.0
+
+[[stocks]]
+commodity = "cereal"
+quantity = 2160
+unit = "t"
+warehouse = "W1"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "scenario.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_scenario_loads_with_paths_relative_to_the_file(tmp_path):
+    scenario = load_scenario(write(tmp_path, VALID))
+    assert scenario.network.osm == (tmp_path / "city.osm.pbf").resolve()
+    assert scenario.population.sources[0].path == (tmp_path / "districts.geojson").resolve()
+    # Jordan has kept UTC+3 all year since 2022
+    assert scenario.start_local.utcoffset().total_seconds() == 3 * 3600
+    assert scenario.eligible(scenario.corridors[0]) == ["general", "mobility_impaired"]
+    assert scenario.eligible(scenario.corridors[1]) == ["mobility_impaired"]
+    assert scenario.population.sources[0].resolved_format == "geojson"
+    assert scenario.source_path == (tmp_path / "scenario.toml").resolve()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "throughput_pph = 2500",
+            "throughput_pph = -5",
+            "corridors[0] (C1).throughput_pph: Input should be greater than 0",
+        ),
+        (
+            '[["07:00", "12:00"], ["13:00", "17:00"]]',
+            '[["07:00", "12:00"], ["11:00", "17:00"]]',
+            "corridors[0] (C1).windows: windows 07:00-12:00 and 11:00-17:00 overlap",
+        ),
+        (
+            '[["07:00", "12:00"], ["13:00", "17:00"]]',
+            '[["22:00", "02:00"]]',
+            "ends before it starts; split a window that crosses midnight",
+        ),
+        (
+            'timezone = "Asia/Amman"',
+            'timezone = "Asia/Atlantis"',
+            "timezone: time zone 'Asia/Atlantis' does not exist",
+        ),
+        ("share = 0.1", "share = 0.2", "group shares must add up to 1, they add up to 1.1"),
+        (
+            'eligible_groups = ["mobility_impaired"]',
+            'eligible_groups = ["wounded"]',
+            "corridor C2: eligible group(s) wounded not defined",
+        ),
+        ('unit = "t"', 'unit = "l"', "cereal cannot be counted in l; use kg, t"),
+        ('commodity = "cereal"', 'commodity = "gold"', "unknown commodity 'gold'"),
+        ("quantity = 2160", "quantity = -1", "stocks[0].quantity: Input should be greater"),
+        (
+            'name = "North gate"',
+            'name = "North gate"\nthroughput = 5',
+            "corridors[0] (C1).throughput: unknown field",
+        ),
+        ('warehouse = "W1"', 'warehouse = "W9"', "warehouse 'W9' is not defined"),
+        (
+            "params = { shape = 1.5, scale_min = 240 }",
+            "params = { shape = 1.5 }",
+            "distribution weibull needs params ['scale_min', 'shape']",
+        ),
+        ("lat = 34.01", "lat = 134.01", "corridors[0] (C1).lat: Input should be less than"),
+        (
+            "start = 2026-12-01T06:00:00",
+            "start = 2026-12-01T06:00:00+05:00",
+            "has offset 5:00:00 but Asia/Amman is at 3:00:00",
+        ),
+        ('effect = "slow"', 'effect = "close"', "speed_factor applies only to effect"),
+    ],
+)
+def test_bad_fields_name_their_path(tmp_path, old, new, expected):
+    assert old in VALID
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, VALID.replace(old, new, 1)))
+    message = str(info.value)
+    assert expected in message
+    assert message.startswith(str(tmp_path / "scenario.toml"))
+    assert "\n" not in message
+
+
+def test_toml_syntax_error_gives_the_line(tmp_path):
+    broken = VALID.replace('id = "C2"', 'id = "C2', 1)
+    line = broken.splitlines().index('id = "C2') + 1
+    with pytest.raises(ScenarioError, match=rf"TOML syntax error: .*line {line}"):
+        load_scenario(write(tmp_path, broken))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_directory_instead_of_file(tmp_path):
+    with pytest.raises(ScenarioError, match="is a directory"):
+        load_scenario(tmp_path)
+
+
+def test_missing_required_field(tmp_path):
+    with pytest.raises(ScenarioError, match="network: required field is missing"):
+        load_scenario(write(tmp_path, VALID.replace('[network]\nosm = "city.osm.pbf"\n', "")))
+
+
+def test_windows_daily_and_intervals_together_are_refused(tmp_path):
+    text = VALID.replace(
+        "windows.intervals = [[2026-12-01T08:00:00, 2026-12-01T12:00:00]]",
+        "windows.intervals = [[2026-12-01T08:00:00, 2026-12-01T12:00:00]]\n"
+        'windows.daily = [["07:00", "08:00"]]',
+    )
+    with pytest.raises(ScenarioError, match="daily windows or explicit intervals, not both"):
+        load_scenario(write(tmp_path, text))
