@@ -1,0 +1,5 @@
+"""``python -m safepassage`` runs the CLI."""
+
+from safepassage.cli.main import main
+
+main()
