@@ -7,11 +7,13 @@ explained by a documented difference in the rules:
    pedestrians; pyrosm (like OSMnx) drops every cycleway.
 2. ``highway`` values outside OSM's documented walkable classes (``trail``, ``elevator``,
    ``escape``, ...): pyrosm keeps anything not on its exclusion list; we keep a positive list.
-3. ``access=agricultural/forestry/delivery``: closed to the general public per the OSM wiki; pyrosm
+3. ``highway=bridleway`` without ``foot=yes``: closed to people on foot by the OSM wiki's
+   worldwide default access table; pyrosm keeps it.
+4. ``access=agricultural/forestry/delivery``: closed to the general public per the OSM wiki; pyrosm
    closes only ``no``/``private``.
-4. ``sidewalk=separate``: pyrosm drops the road to avoid counting the sidewalk twice; in an
+5. ``sidewalk=separate``: pyrosm drops the road to avoid counting the sidewalk twice; in an
    evacuation people walk on the carriageway too, so we keep it.
-5. Ways cut by the extract's edge (nodes without a location): we keep the pieces with known
+6. Ways cut by the extract's edge (nodes without a location): we keep the pieces with known
    locations; pyrosm drops the way.
 """
 
@@ -45,6 +47,8 @@ def _explain(tags: dict[str, str], cut_by_extract: bool, only_ours: bool) -> str
         if cut_by_extract:
             return "cut by the extract's edge"
         return None
+    if tags.get("highway") == "bridleway":
+        return "bridleway: closed to foot by the worldwide defaults"
     if tags.get("access", "").split(";")[0] in _RESTRICTED:
         return "use-restricted access"
     if highway in {

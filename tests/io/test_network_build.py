@@ -24,6 +24,7 @@ WAYS = [
     (100, [1, 2, 3], {"highway": "residential"}),
     (101, [3, 4, 5], {"highway": "footway", "width": "3"}),
     (102, [3, 6], {"highway": "residential", "lanes": "2"}),
+    (106, [1, 6], {"highway": "bridleway"}),
     (103, [5, 6], {"highway": "motorway"}),
     (104, [10, 11], {"highway": "residential"}),
     (105, [1, 6], {"highway": "service", "access": "private"}),
@@ -43,7 +44,11 @@ def test_small_network_is_read_filtered_and_contracted(small):
     build = build_network(NetworkSpec(osm=small))
     net = build.network
     assert build.osm.walkable_ways == 4
-    assert build.osm.excluded == {"highway=motorway": 1, "access=private": 1}
+    assert build.osm.excluded == {
+        "highway=motorway": 1,
+        "access=private": 1,
+        "highway=bridleway": 1,
+    }
     assert build.components == 2
     assert (build.dropped_nodes, build.dropped_edges) == (2, 1)
     assert build.dropped_length_m == pytest.approx(metres(10, 11))
@@ -53,7 +58,7 @@ def test_small_network_is_read_filtered_and_contracted(small):
     by_way = {int(w): e for e, w in enumerate(net.way_id)}
     assert net.length_m[by_way[100]] == pytest.approx(metres(1, 2) + metres(2, 3))
     assert net.width_m[by_way[101]] == pytest.approx(3.0)  # width tag
-    assert net.width_m[by_way[102]] == pytest.approx(7.0)  # 2 lanes × 3.5 m
+    assert net.width_m[by_way[102]] == pytest.approx(10.0)  # 2 lanes × 3.5 m + 2 pavements
     assert net.width_m[by_way[100]] == pytest.approx(7.0)  # residential default
     assert net.capacity_ppm[by_way[101]] == pytest.approx(3.0 * 1.3 * 60)
     assert net.time_s[by_way[101]] == pytest.approx(net.length_m[by_way[101]] / 1.2)

@@ -1,6 +1,6 @@
 import pytest
 
-from safepassage.io.osm_tags import parse_lanes, parse_width_m, walk_exclusion
+from safepassage.io.osm_tags import parse_lanes, parse_width_m, pavement_sides, walk_exclusion
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,8 @@ from safepassage.io.osm_tags import parse_lanes, parse_width_m, walk_exclusion
         ({"highway": "motorway"}, "highway=motorway"),
         ({"highway": "motorway", "foot": "yes"}, None),
         ({"highway": "cycleway"}, "highway=cycleway"),
+        ({"highway": "bridleway"}, "highway=bridleway"),
+        ({"highway": "bridleway", "foot": "yes"}, None),
         ({"highway": "cycleway", "foot": "designated"}, None),
         ({"highway": "residential", "access": "private"}, "access=private"),
         ({"highway": "residential", "access": "no", "foot": "yes"}, None),
@@ -52,6 +54,20 @@ def test_width_tag_is_read_in_metres(raw, metres):
         assert got is None
     else:
         assert got == pytest.approx(metres)
+
+
+@pytest.mark.parametrize(
+    ("tags", "highway", "sides"),
+    [
+        ({}, "primary", 2),
+        ({"sidewalk": "left"}, "primary_link", 1),
+        ({"sidewalk": "separate"}, "residential", 0),
+        ({}, "service", 0),
+        ({"sidewalk": "both"}, "footway", 0),
+    ],
+)
+def test_pavements_beside_a_carriageway(tags, highway, sides):
+    assert pavement_sides(tags, highway) == sides
 
 
 def test_lanes():

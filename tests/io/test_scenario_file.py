@@ -181,3 +181,25 @@ def test_windows_daily_and_intervals_together_are_refused(tmp_path):
     )
     with pytest.raises(ScenarioError, match="daily windows or explicit intervals, not both"):
         load_scenario(write(tmp_path, text))
+
+
+def test_misspelt_field_is_named(tmp_path):
+    with pytest.raises(ScenarioError, match=r"netwrk: unknown field"):
+        load_scenario(write(tmp_path, VALID.replace("[network]", "[netwrk]", 1)))
+
+
+def test_bad_time_gets_a_hint(tmp_path):
+    text = VALID.replace('["13:00", "17:00"]', '["13:00", "5pm"]', 1)
+    with pytest.raises(ScenarioError, match=r"'5pm' is not a time; write HH:MM"):
+        load_scenario(write(tmp_path, text))
+
+
+def test_source_path_cannot_be_set_from_the_file(tmp_path):
+    with pytest.raises(ScenarioError, match="source_path: unknown field"):
+        load_scenario(write(tmp_path, 'source_path = "/etc"\n' + VALID))
+
+
+def test_service_needs_both_coordinates(tmp_path):
+    text = VALID.replace('name = "North gate medical post"', 'name = "Post"\nlat = 34.0', 1)
+    with pytest.raises(ScenarioError, match="give both lat and lon, or neither"):
+        load_scenario(write(tmp_path, text))

@@ -13,7 +13,8 @@ CURVES = [
     ResponseCurve(distribution="weibull", params={"shape": 1.5, "scale_min": 240}),
     ResponseCurve(distribution="lognormal", params={"median_min": 180, "sigma": 0.6}),
     ResponseCurve(distribution="logistic", params={"midpoint_min": 240, "scale_min": 40}),
-    ResponseCurve(distribution=None, table=[(0, 0.0), (60, 0.2), (240, 0.9), (480, 1.0)]),
+    ResponseCurve(table=[(0, 0.0), (60, 0.2), (240, 0.9), (480, 1.0)]),
+    ResponseCurve(),
 ]
 
 
@@ -28,7 +29,7 @@ def test_cdf_is_a_distribution_over_time(curve):
 
 
 def test_table_interpolates():
-    curve = CURVES[-1]
+    curve = CURVES[-2]
     assert curve.cdf(150) == pytest.approx(0.2 + 0.7 * 90 / 180)
 
 
@@ -41,7 +42,12 @@ def test_uniform_values():
 def test_tables_must_end_at_one(shares):
     rows = [(float(i * 10), s) for i, s in enumerate(sorted(shares))]
     if abs(rows[-1][1] - 1.0) < 1e-9 and len(rows) >= 2:
-        ResponseCurve(distribution=None, table=rows)
+        ResponseCurve(table=rows)
     else:
         with pytest.raises(ValidationError):
-            ResponseCurve(distribution=None, table=rows)
+            ResponseCurve(table=rows)
+
+
+def test_distribution_and_table_together_are_refused():
+    with pytest.raises(ValidationError, match="not both"):
+        ResponseCurve(distribution="weibull", table=[(0, 0.0), (60, 1.0)])

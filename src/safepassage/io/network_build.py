@@ -45,6 +45,7 @@ class NetworkBuild:
     contraction: ContractionReport
     hazard_edges_closed: int
     hazard_edges_slowed: int
+    hazard_segments: dict[str, int]  # road segments each hazard touches, by hazard id
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -83,21 +84,23 @@ def _apply_hazards(
     u: NDArray[np.int64],
     v: NDArray[np.int64],
     hazards: Sequence[Hazard],
-) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], dict[str, int]]:
     closed = np.zeros(u.shape[0], bool)
     speed = np.ones(u.shape[0])
+    touched: dict[str, int] = {}
     if not hazards:
-        return closed, speed
+        return closed, speed, touched
     coords = np.stack([np.column_stack([lon[u], lat[u]]), np.column_stack([lon[v], lat[v]])], 1)
     tree = shapely.STRtree(shapely.linestrings(coords))
     for hazard, polygon in _hazard_polygons(hazards):
         hit = tree.query(polygon, predicate="intersects")
+        touched[hazard.id] = int(hit.shape[0])
         if hazard.effect == "close":
             closed[hit] = True
         else:
             assert hazard.speed_factor is not None
             speed[hit] = np.minimum(speed[hit], hazard.speed_factor)
-    return closed, speed
+    return closed, speed, touched
 
 
 def build_network(
@@ -155,7 +158,7 @@ def build_network(
     seconds["topology"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    closed, speed = _apply_hazards(ways.lon, ways.lat, u, v, hazards)
+    closed, speed, touched = _apply_hazards(ways.lon, ways.lat, u, v, hazards)
     seconds["hazards"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -215,5 +218,6 @@ def build_network(
         contraction=contraction,
         hazard_edges_closed=int(closed.sum()),
         hazard_edges_slowed=int((speed < 1).sum()),
+        hazard_segments=touched,
         seconds=seconds,
     )

@@ -15,7 +15,12 @@ import osmium
 from numpy.typing import NDArray
 
 from safepassage.errors import DataError
-from safepassage.io.osm_tags import parse_lanes, parse_width_m, walk_exclusion
+from safepassage.io.osm_tags import (
+    parse_lanes,
+    parse_width_m,
+    pavement_sides,
+    walk_exclusion,
+)
 from safepassage.model.flow import FlowParameters
 from safepassage.model.scenario import TravelMode
 
@@ -71,20 +76,26 @@ def _check_file(path: Path) -> None:
 def _way_width(
     tags: dict[str, str], highway: str, flow: FlowParameters, report: OsmReadReport
 ) -> float:
+    """Walking width: the tagged width (or lanes × lane width) plus the pavements beside a
+    carriageway, else the class default, which already counts the pavements."""
+    tagged = None
     for key in ("width", "est_width"):
         raw = tags.get(key)
         if raw is None:
             continue
-        width = parse_width_m(raw)
-        if width is not None:
+        tagged = parse_width_m(raw)
+        if tagged is not None:
             report.width_from_tag += 1
-            return width
+            break
         report.unparsable_width_tags += 1
-    lanes = parse_lanes(tags.get("lanes"))
-    if lanes is not None:
-        report.width_from_lanes += 1
-        return lanes * flow.lane_width_m
-    return flow.width_for(highway.removesuffix("_link"))
+    if tagged is None:
+        lanes = parse_lanes(tags.get("lanes"))
+        if lanes is not None:
+            report.width_from_lanes += 1
+            tagged = lanes * flow.lane_width_m
+    if tagged is None:
+        return flow.width_for(highway.removesuffix("_link"))
+    return tagged + pavement_sides(tags, highway) * flow.pavement_width_m
 
 
 def read_osm_ways(

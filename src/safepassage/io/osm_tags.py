@@ -4,8 +4,9 @@ Rules follow the OSM wiki pages *Key:highway*, *Key:access*, *Key:foot* and *OSM
 routing/Access restrictions* (worldwide defaults):
 
 - a way is a candidate when its ``highway`` class is one people walk on (``WALKABLE_HIGHWAYS``);
-  ``cycleway``, ``bus_guideway``, ``busway`` and ``motorway``/``motorway_link`` are closed to people
-  on foot by default and kept only when ``foot`` opens them explicitly;
+  ``cycleway``, ``bridleway``, ``bus_guideway``, ``busway`` and ``motorway``/``motorway_link`` are
+  closed to people on foot by the worldwide defaults and kept only when ``foot`` opens them
+  (``yes``, ``designated``, ``permissive``, ``official``);
 - the most specific access tag decides (``foot`` before ``access``): ``no``, ``private``,
   ``use_sidepath`` and use-restricted values (``agricultural``, ``forestry``, ``delivery``) close
   the way; ``yes``, ``designated``, ``permissive``, ``destination`` and others leave it open;
@@ -24,6 +25,7 @@ __all__ = [
     "WALKABLE_HIGHWAYS",
     "parse_lanes",
     "parse_width_m",
+    "pavement_sides",
     "walk_exclusion",
 ]
 
@@ -47,14 +49,13 @@ WALKABLE_HIGHWAYS = frozenset(
         "footway",
         "path",
         "steps",
-        "bridleway",
         "corridor",
     }
 )
 
 # closed to pedestrians unless foot=yes/designated/permissive says otherwise
 FOOT_OPT_IN_HIGHWAYS = frozenset(
-    {"cycleway", "motorway", "motorway_link", "bus_guideway", "busway"}
+    {"cycleway", "bridleway", "motorway", "motorway_link", "bus_guideway", "busway"}
 )
 
 _CLOSED_ACCESS = frozenset(
@@ -122,6 +123,28 @@ def parse_width_m(value: str | None) -> float | None:
     if not (math.isfinite(width) and 0.3 <= width <= 100.0):
         return None
     return width
+
+
+# Classes whose width/lanes tags measure the carriageway only, and how many pavements they have
+# when no sidewalk tag says (an assumption: urban streets have both, service roads none).
+_CARRIAGEWAY_PAVEMENTS = {
+    "trunk": 2, "primary": 2, "secondary": 2, "tertiary": 2, "unclassified": 2,
+    "residential": 2, "living_street": 0, "road": 2, "service": 0, "motorway": 0,
+    "busway": 0, "bus_guideway": 0, "track": 0,
+}  # fmt: skip
+_SIDEWALK_SIDES = {"both": 2, "left": 1, "right": 1, "no": 0, "none": 0, "separate": 0}
+
+
+def pavement_sides(tags: Mapping[str, str], highway: str) -> int:
+    """How many pavements run beside a carriageway (0 for footways and paths, whose width tag is
+    their whole walking width), from the ``sidewalk`` tag or the class's default."""
+    base = highway.removesuffix("_link")
+    if base not in _CARRIAGEWAY_PAVEMENTS:
+        return 0
+    sidewalk = tags.get("sidewalk")
+    if sidewalk is not None and sidewalk in _SIDEWALK_SIDES:
+        return _SIDEWALK_SIDES[sidewalk]
+    return _CARRIAGEWAY_PAVEMENTS[base]
 
 
 def parse_lanes(value: str | None) -> int | None:

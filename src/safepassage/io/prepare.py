@@ -56,20 +56,37 @@ def _snap(network: Network, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarra
     return np.asarray(node, dtype=np.int64), np.asarray(distance, dtype=np.float64)
 
 
-def _snap_corridors(scenario: Scenario, network: Network) -> list[CorridorSnap]:
-    corridors = scenario.corridors
-    lon = np.array([c.lon for c in corridors])
-    lat = np.array([c.lat for c in corridors])
+def _check_near_network(
+    network: Network, points: list[tuple[str, float, float]], source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Snap (label, lon, lat) points to nodes; one farther than 1 km is an error."""
+    lon = np.array([p[1] for p in points])
+    lat = np.array([p[2] for p in points])
     nodes, distances = _snap(network, lon, lat)
-    source = scenario.source_path or "scenario"
-    for i, (corridor, distance) in enumerate(zip(corridors, distances, strict=True)):
+    for (label, p_lon, p_lat), distance in zip(points, distances, strict=True):
         if distance > MAX_CORRIDOR_SNAP_M:
             msg = (
-                f"{source}: corridors[{i}] ({corridor.id}): {distance:,.0f} m from the nearest "
-                f"walkable road (at most {MAX_CORRIDOR_SNAP_M:,.0f} m); check lat = "
-                f"{corridor.lat}, lon = {corridor.lon} (swapped or outside the map?)"
+                f"{source}: {label}: {distance:,.0f} m from the nearest node of the walkable "
+                f"network (at most {MAX_CORRIDOR_SNAP_M:,.0f} m); check lat = {p_lat}, "
+                f"lon = {p_lon} (swapped, or outside the map?)"
             )
             raise DataError(msg)
+    return nodes, distances
+
+
+def _snap_corridors(scenario: Scenario, network: Network) -> list[CorridorSnap]:
+    corridors = scenario.corridors
+    source = str(scenario.source_path or "scenario")
+    points = [(f"corridors[{i}] ({c.id})", c.lon, c.lat) for i, c in enumerate(corridors)]
+    nodes, distances = _check_near_network(network, points, source)
+    services = [
+        (f"corridors[{i}] ({c.id}).services[{j}] ({s.name})", s.lon, s.lat)
+        for i, c in enumerate(corridors)
+        for j, s in enumerate(c.services)
+        if s.lon is not None and s.lat is not None
+    ]
+    if services:
+        _check_near_network(network, services, source)
     return [
         CorridorSnap(c.id, int(n), float(d))
         for c, n, d in zip(corridors, nodes, distances, strict=True)
@@ -146,9 +163,13 @@ def prepare_scenario(
     warnings += _reachability_warnings(scenario, build.network, people, snaps)
     if build.dropped_nodes:
         warnings.append(
-            f"{build.components - 1} small disconnected part(s) of the street network dropped "
-            f"({build.dropped_nodes} nodes, {build.dropped_length_m / 1000:.1f} km)"
+            f"{build.components - 1} part(s) of the street network not connected to the largest "
+            f"one dropped ({build.dropped_nodes:,} nodes, {build.dropped_length_m / 1000:.1f} km); "
+            "people there are placed on the nearest connected street"
         )
+    for hazard_id, touched in build.hazard_segments.items():
+        if touched == 0:
+            warnings.append(f"hazard {hazard_id} touches no walkable road; check its polygon")
     if population.dropped_people > 0:
         warnings.append(f"{population.dropped_people:,.0f} people outside the network dropped")
     return PreparedScenario(scenario, build, population, snaps, warnings, seconds)

@@ -61,12 +61,14 @@ def _describe(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
             node = node[item]
         except (KeyError, IndexError, TypeError):
             node = None
-    return "".join(parts) or "(top level)"
+    return "".join(parts) or "scenario"
 
 
 def format_validation_error(exc: ValidationError, raw: dict[str, Any], source: str) -> str:
     """One line for the first error of a pydantic validation, naming the field path."""
-    first = exc.errors()[0]
+    errors = exc.errors()
+    # an unknown key is usually a misspelt one: name it before the "missing" it causes
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     # validators on a whole model report a loc that ends at the model; strip pydantic's tags
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     where = _describe(loc, raw)
@@ -75,7 +77,9 @@ def format_validation_error(exc: ValidationError, raw: dict[str, Any], source: s
         message = "unknown field; check its spelling against docs/scenario.md"
     elif first["type"] == "missing":
         message = "required field is missing"
-    more = len(exc.errors()) - 1
+    elif first["type"] == "string_pattern_mismatch" and "daily" in loc:
+        message = f"{first['input']!r} is not a time; write HH:MM from 00:00 to 24:00"
+    more = len(errors) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{source}: {where}: {message}{suffix}"
 
@@ -117,4 +121,4 @@ def load_scenario(path: Path | str) -> Scenario:
         msg = f"{path}: TOML syntax error: {exc}; fix the file at that line"
         raise ScenarioError(msg) from None
     scenario = scenario_from_dict(raw, base=path.resolve().parent, source=str(path))
-    return scenario.model_copy(update={"source_path": path.resolve()})
+    return scenario.with_source(path.resolve())

@@ -21,6 +21,7 @@ __all__ = ["DEFAULT_WIDTHS_M", "FlowParameters"]
 # in an evacuation people walk on the road as well as beside it.
 DEFAULT_WIDTHS_M = MappingProxyType(
     {
+        "motorway": 14.0,  # only where foot=yes opens it
         "trunk": 14.0,
         "primary": 12.0,
         "secondary": 10.0,
@@ -38,7 +39,8 @@ DEFAULT_WIDTHS_M = MappingProxyType(
         "bridleway": 2.0,
         "steps": 1.5,
         "corridor": 2.0,
-        "platform": 3.0,
+        "busway": 3.5,
+        "bus_guideway": 3.5,
     }
 )
 
@@ -58,6 +60,12 @@ class FlowParameters(BaseModel):
         default=0.88, gt=0, le=3, description="on steps; IMO stairs up: 0.88 (down: 1.1)"
     )
     lane_width_m: float = Field(default=3.5, gt=0, le=10, description="width per lane")
+    pavement_width_m: float = Field(
+        default=1.5,
+        ge=0,
+        le=10,
+        description="pavement added on each side of a carriageway whose width comes from tags",
+    )
     widths_m: dict[str, float] = Field(
         default_factory=dict, description="overrides of DEFAULT_WIDTHS_M per highway class"
     )
@@ -69,6 +77,10 @@ class FlowParameters(BaseModel):
     @classmethod
     def _positive(cls, value: dict[str, float]) -> dict[str, float]:
         for key, width in value.items():
+            if key not in DEFAULT_WIDTHS_M:
+                known = ", ".join(sorted(DEFAULT_WIDTHS_M))
+                msg = f"widths_m.{key}: unknown highway class; known classes: {known}"
+                raise ValueError(msg)
             if not width > 0:
                 msg = f"widths_m.{key} = {width}; widths are in metres and must be > 0"
                 raise ValueError(msg)

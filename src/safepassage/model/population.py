@@ -58,7 +58,9 @@ class PopulationPlacement:
         return people.astype(np.float64)
 
     def people_per_area(self) -> NDArray[np.float64]:
-        people = np.bincount(self.origin_area, weights=self.origin_people, minlength=len(self.areas))
+        people = np.bincount(
+            self.origin_area, weights=self.origin_people, minlength=len(self.areas)
+        )
         return people.astype(np.float64)
 
     @property

@@ -41,7 +41,9 @@ _PARAMS: dict[Distribution, tuple[str, ...]] = {
 class ResponseCurve(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    distribution: Distribution | None = Distribution.IMMEDIATE
+    distribution: Distribution | None = Field(
+        default=None, description="default: immediate (everyone ready at the start)"
+    )
     params: dict[str, float] = Field(default_factory=dict)
     table: list[tuple[float, float]] | None = Field(
         default=None, description="[[minutes, cumulative share], ...], increasing, ending at 1"
@@ -50,7 +52,7 @@ class ResponseCurve(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> ResponseCurve:
         if self.table is not None:
-            if self.params:
+            if self.params or self.distribution is not None:
                 raise ValueError("give a distribution with params or a table, not both")
             minutes = [m for m, _ in self.table]
             shares = [s for _, s in self.table]
@@ -63,12 +65,10 @@ class ResponseCurve(BaseModel):
             if not (shares[0] >= 0 and abs(shares[-1] - 1.0) < 1e-9):
                 raise ValueError("response table shares must lie in [0, 1] and end at 1")
             return self
-        if self.distribution is None:
-            raise ValueError("give distribution = NAME (with params) or table")
-        needed = set(_PARAMS[self.distribution])
+        needed = set(_PARAMS[self.distribution or Distribution.IMMEDIATE])
         if set(self.params) != needed:
             msg = (
-                f"distribution {self.distribution.value} needs params "
+                f"distribution {self.kind.value} needs params "
                 f"{sorted(needed) or 'none'}, got {sorted(self.params) or 'none'}"
             )
             raise ValueError(msg)
@@ -82,6 +82,10 @@ class ResponseCurve(BaseModel):
             raise ValueError("uniform response: end_min must be after start_min")
         return self
 
+    @property
+    def kind(self) -> Distribution:
+        return self.distribution or Distribution.IMMEDIATE
+
     def cdf(self, minutes: ArrayLike) -> NDArray[np.float64]:
         """Cumulative share of people ready to leave at each time (minutes after the start)."""
         t = np.asarray(minutes, dtype=np.float64)
@@ -89,7 +93,7 @@ class ResponseCurve(BaseModel):
             xs, ys = np.asarray(self.table, dtype=np.float64).T
             return np.interp(t, xs, ys, left=0.0, right=1.0)
         p = self.params
-        match self.distribution:
+        match self.kind:
             case Distribution.IMMEDIATE:
                 return (t >= 0).astype(np.float64)
             case Distribution.UNIFORM:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from safepassage.model.flow import FlowParameters
 from safepassage.model.response import ResponseCurve
@@ -166,6 +166,10 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def _wall_minutes(moment: dt.datetime) -> float:
+    return (moment - dt.datetime(1970, 1, 1)).total_seconds() / 60.0
+
+
 class OpeningWindows(_Strict):
     """Either daily local-time windows or explicit local intervals, not both."""
 
@@ -196,7 +200,10 @@ class OpeningWindows(_Strict):
                 raise ValueError(msg)
             if end_dt <= start_dt:
                 raise ValueError(f"interval {start_dt} to {end_dt} ends before it starts")
-            spans.append((start_dt.timestamp(), end_dt.timestamp(), f"{start_dt} to {end_dt}"))
+            # local wall-clock minutes: comparable whatever the machine's own time zone
+            spans.append(
+                (_wall_minutes(start_dt), _wall_minutes(end_dt), f"{start_dt} to {end_dt}")
+            )
         spans.sort()
         for (_, prev_end, prev), (next_start, _, this) in pairwise(spans):
             if next_start < prev_end:
@@ -205,11 +212,19 @@ class OpeningWindows(_Strict):
 
 
 class Service(_Strict):
+    """A service at a corridor; without lat/lon it stands at the corridor's checkpoint."""
+
     kind: Literal["medical_post", "food_point", "water_point", "shelter"]
     name: str
     lat: Latitude | None = None
     lon: Longitude | None = None
     capacity_pph: float | None = Field(default=None, gt=0, description="people served per hour")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Service:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither (the service is at the checkpoint)")
+        return self
 
 
 class Corridor(_Strict):
@@ -264,7 +279,16 @@ class Scenario(_Strict):
     flow: FlowParameters = Field(default_factory=FlowParameters)
     warehouses: list[Warehouse] = Field(default_factory=list)
     stocks: list[Stock] = Field(default_factory=list)
-    source_path: Path | None = Field(default=None, exclude=True)
+    _source_path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source_path(self) -> Path | None:
+        """The TOML file the scenario was read from, when it was read from one."""
+        return self._source_path
+
+    def with_source(self, path: Path) -> Scenario:
+        self._source_path = path
+        return self
 
     @field_validator("timezone")
     @classmethod
