@@ -57,7 +57,7 @@ def test_validate_prints_counts_and_writes_json(scenario, tmp_path, capsys):
     assert "Population sources" in printed and "2,000" in printed
     summary = json.loads(out.read_text())
     assert summary["network"]["nodes_read"] == 100
-    assert summary["network"]["edges_read"] == 180
+    assert summary["network"]["segments_read"] == 180
     assert summary["population"]["placed"] == pytest.approx(2000)
     assert summary["population"]["dropped"] == 0
     assert summary["corridors"][0]["snap_distance_m"] < 20
@@ -68,7 +68,7 @@ def test_corridor_off_the_map_is_exit_2_with_one_line(scenario, capsys):
     scenario.write_text(SCENARIO.replace("lon = 29.9999", "lon = 30.5"), encoding="utf-8")
     assert main(["validate", str(scenario)]) == 2
     err = capsys.readouterr().err
-    assert "corridors[0] (C1)" in err and "from the nearest walkable road" in err
+    assert "corridors[0] (C1)" in err and "from the nearest node of the walkable network" in err
     assert "Traceback" not in err
 
 

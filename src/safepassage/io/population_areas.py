@@ -67,10 +67,10 @@ def area_parcels(
     where: Sequence[str],
     crs: str,
 ) -> Parcels:
-    """Area parcels: polygons projected to ``crs``, each with a point inside it for reports.
+    """Area parcels: polygons projected to ``crs``, each with a point inside it as its position.
 
     The point is :func:`shapely.point_on_surface`, which (unlike the centroid) always lies in the
-    polygon, so that an area with no road is placed from a point of its own.
+    polygon; an area with no road is placed from its boundary, not from this point.
     """
     polygons = project_lonlat(geometries, crs)
     inside = shapely.point_on_surface(polygons)
