@@ -64,7 +64,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     table.add_row("nodes, edges (read)", f"{net['nodes_read']:,}, {net['segments_read']:,}")
     table.add_row(
         "dropped (not connected)",
-        f"{net['components'] - 1} parts: {net['dropped_nodes']:,} nodes, "
+        f"{net['components'] - 1} part(s): {net['dropped_nodes']:,} nodes, "
         f"{net['dropped_edges']:,} edges, {net['dropped_length_km']:,.1f} km",
     )
     table.add_row("nodes, edges (contracted)", f"{net['nodes']:,}, {net['edges']:,}")
