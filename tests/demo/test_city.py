@@ -66,6 +66,15 @@ def test_another_seed_gives_another_city(demo_dir: Path, tmp_path: Path) -> None
     assert len(load_scenario(other / "scenario.toml").corridors) == 4
 
 
+def test_a_file_in_the_way_is_a_clear_error(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("x", encoding="utf-8")
+    with pytest.raises(SafepassageError, match="is a file, not a folder; demo folder needs"):
+        write_demo_scenario(taken)
+    with pytest.raises(SafepassageError, match=r"cannot create the folder \(not a directory\)"):
+        write_demo_scenario(taken / "inside")
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, True])
 def test_bad_seed_is_refused(tmp_path: Path, seed: object) -> None:
     with pytest.raises(SafepassageError, match="seed"):
@@ -127,7 +136,6 @@ def test_network_is_one_large_component(build: NetworkBuild) -> None:
     for reason in ("highway=motorway", "access=private", "access=no", "area=yes"):
         assert excluded[reason] > 0, reason
     assert build.hazard_edges_closed > 0 and build.hazard_edges_slowed > 0
-    assert sum(build.seconds.values()) < 2.0  # about 0.1 s on a laptop: demos stay quick
 
 
 def test_corridors_lie_by_a_road(scenario: Scenario, build: NetworkBuild) -> None:

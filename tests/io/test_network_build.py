@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 from pyproj import Geod
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from safepassage.errors import DataError
-from safepassage.io.network_build import build_network, utm_crs_for
+from safepassage.io.network_build import MIN_EDGE_LENGTH_M, build_network, utm_crs_for
+from safepassage.io.osm import read_osm_ways
 from safepassage.model.scenario import Clip, Hazard, NetworkSpec
 
 GEOD = Geod(ellps="WGS84")
@@ -135,6 +137,34 @@ def test_corrupt_file_is_a_clear_error(tmp_path):
         build_network(NetworkSpec(osm=path))
 
 
+def test_ways_without_node_coordinates_say_so(osm_file):
+    # an Overpass export of the ways alone: the nodes they refer to are not in the file
+    path = osm_file({}, [(1, [1, 2, 3], {"highway": "residential"})])
+    with pytest.raises(DataError) as info:
+        build_network(NetworkSpec(osm=path))
+    message = str(info.value)
+    assert message.startswith(f"{path}: the file's 1 walkable ways have no node coordinates")
+    assert "(3 node references without a location)" in message
+    assert "re-export with the nodes" in message and "clip" not in message
+
+
+def test_clip_that_leaves_nothing_names_the_clip(small):
+    spec = NetworkSpec(osm=small, clip=Clip(bbox=(31.0, 35.0, 31.1, 35.1)))
+    with pytest.raises(
+        DataError, match=r"no walkable ways inside the clip area; widen network\.clip"
+    ):
+        build_network(spec)
+
+
+def test_unreadable_file_says_permission_denied(small, monkeypatch):
+    monkeypatch.setattr("safepassage.io.osm.os.access", lambda *_args, **_kw: False)
+    with pytest.raises(DataError) as info:
+        build_network(NetworkSpec(osm=small))
+    assert str(info.value) == (
+        f"{small}: cannot read the OSM file (permission denied); check its permissions"
+    )
+
+
 def test_file_without_walkable_ways_is_a_clear_error(osm_file):
     path = osm_file({1: (30.0, LAT), 2: (30.001, LAT)}, [(1, [1, 2], {"highway": "motorway"})])
     with pytest.raises(DataError, match="no walkable ways"):
@@ -160,10 +190,43 @@ def test_real_extracts_build(shared_data, name):
     # the largest component is what remains, and it is connected
     n, _ = connected_components(net.to_csgraph(), directed=False)
     assert n == 1
-    # contraction keeps the total length of the kept component
-    kept_segments_length = net.total_length_m
-    assert kept_segments_length == pytest.approx(float(net.length_m.sum()))
+    # contraction keeps the length of the largest component, worked out here from the segments
+    # as read (pyosmium), with scipy and pyproj, apart from the build
+    expected = _largest_component_length_m(shared_data / f"{name}.osm.pbf")
+    assert net.total_length_m == pytest.approx(expected, rel=1e-9)
+    # and every edge is as long as the geodesic length of the geometry it keeps
+    assert net.length_m == pytest.approx(_geometry_lengths_m(net), rel=1e-9)
     assert build.contraction.nodes_after < build.contraction.nodes_before
+    assert build.contraction.self_loops_dropped == 0
+
+
+def _largest_component_length_m(path) -> float:
+    ways = read_osm_ways(path)
+    u, v = ways.seg_u, ways.seg_v
+    proper = u != v
+    u, v = u[proper], v[proper]
+    n = ways.lon.shape[0]
+    graph = coo_matrix((np.ones(u.shape[0]), (u, v)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    used = np.zeros(n, bool)
+    used[u] = used[v] = True
+    largest = np.argmax(np.bincount(labels[used]))
+    keep = labels[u] == largest
+    _, _, metres = GEOD.inv(
+        ways.lon[u[keep]], ways.lat[u[keep]], ways.lon[v[keep]], ways.lat[v[keep]]
+    )
+    # the build floors each segment at MIN_EDGE_LENGTH_M (two OSM nodes at one place)
+    return float(np.maximum(metres, MIN_EDGE_LENGTH_M).sum())
+
+
+def _geometry_lengths_m(net) -> np.ndarray:
+    lon, lat = net.geom_lon, net.geom_lat
+    _, _, metres = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    step = np.maximum(metres, MIN_EDGE_LENGTH_M)  # as the build floors each segment
+    inside = np.ones(lon.shape[0] - 1, bool)
+    inside[net.geom_indptr[1:-1] - 1] = False  # the step from one edge's end to the next edge
+    edge_of_step = np.repeat(np.arange(net.edge_count), np.diff(net.geom_indptr))[:-1]
+    return np.bincount(edge_of_step[inside], weights=step[inside], minlength=net.edge_count)
 
 
 @pytest.mark.shared_data

@@ -59,17 +59,31 @@ def assert_conserved(placement: PopulationPlacement) -> None:
 # --- hxl_points -------------------------------------------------------------------------------
 
 
-def test_hxl_points_go_to_their_nearest_node(tmp_path, h_net):
+def test_hxl_points_go_to_the_ends_of_their_nearest_street(tmp_path, h_net):
     rows = [(10, 5, 100), (190, 95, 50.5), (5, 90, 20), (12, -3, 30), (60, 2, 0)]
     path = write_points_csv(tmp_path / "people.csv", rows)
     placement = place_population(spec_of(PopulationSource(path=path)), h_net)
-    assert per_node(placement, h_net) == pytest.approx([130.0, 0.0, 20.0, 50.5])
+    # each point goes to the street nearest it, split by where it projects along the street:
+    # (10, 5) on n0-n1 at t = 10/200: 95 to n0, 5 to n1; (190, 95) on n2-n3 at t = 190/200:
+    # 2.525 to n2, 47.975 to n3; (5, 90) on n0-n2 at t = 90/100: 2 to n0, 18 to n2;
+    # (12, -3) on n0-n1 at t = 12/200: 28.2 to n0, 1.8 to n1; the zero row adds nothing
+    assert per_node(placement, h_net) == pytest.approx([125.2, 6.8, 20.525, 47.975])
     assert placement.areas == ("people.csv",)
-    # n0's two rows are one (area, node) row; the zero row adds nothing
-    assert sorted(placement.origin_node.tolist()) == [0, 2, 3]
+    # one row per (area, node): n0 takes three rows' people in one
+    assert sorted(placement.origin_node.tolist()) == [0, 1, 2, 3]
     source = placement.sources[0]
     assert (source.format, source.name, source.input_people) == ("hxl_points", "people.csv", 200.5)
     assert source.dropped == []
+    assert_conserved(placement)
+
+
+def test_a_point_on_a_long_street_is_on_the_network(tmp_path):
+    # one 15 km street (Andorra has such contracted edges): a point 10 m beside its middle is
+    # 10 m from the network although 7.5 km from either end node
+    net = local_network([(0.0, 0.0), (15_000.0, 0.0)], [(0, 1)])
+    path = write_points_csv(tmp_path / "people.csv", [(6_000, 10, 100)])
+    placement = place_population(spec_of(PopulationSource(path=path), max_snap_m=50), net)
+    assert per_node(placement, net) == pytest.approx([60.0, 40.0])
     assert_conserved(placement)
 
 
@@ -94,7 +108,16 @@ def test_hxl_name_column_labels_areas_and_title_rows_are_skipped(tmp_path, h_net
             placement.origin_area, placement.origin_node, placement.origin_people, strict=True
         )
     }
-    assert rows == {("Norte", 0): 10.0, ("Sur", 3): 5.0, ("Norte", 3): 1.0}
+    # (0, 10) lies on n0-n2 a tenth of the way up; (200, 90) on n1-n3 nine tenths of the way up
+    expected = {
+        ("Norte", 0): 9.0,
+        ("Norte", 2): 1.0,
+        ("Sur", 1): 0.5,
+        ("Sur", 3): 4.5,
+        ("Norte", 1): 0.1,
+        ("Norte", 3): 0.9,
+    }
+    assert rows == pytest.approx(expected)
     assert placement.sources[0].name == "census"
 
 
@@ -156,14 +179,29 @@ def test_square_area_covering_exactly_two_osm_edges(tmp_path):
     expected = {1: half_west, 2: 500.0, 5: half_spur, 3: 0.0, 4: 0.0, 6: 0.0}
     assert {k: people[node[k]] for k in expected} == pytest.approx(expected, abs=1e-4)
     assert half_west == pytest.approx(250.0, abs=0.01)
-    assert placement.areas == ("feature 0",)
+    assert placement.areas == ("square.geojson feature 0",)
 
 
-def test_area_without_roads_goes_to_the_node_nearest_its_boundary(tmp_path, h_net):
+def test_area_without_roads_goes_to_the_street_nearest_its_boundary(tmp_path, h_net):
+    # the corner (400, 400) is nearest the streets' meeting point n3 (200, 100)
     hill = polygon_feature(rectangle(400, 400, 450, 450), population=70, name="Hill")
     path = write_geojson(tmp_path / "hill.geojson", [hill])
     placement = place_population(spec_of(PopulationSource(path=path, name_property="name")), h_net)
     assert per_node(placement, h_net) == pytest.approx([0.0, 0.0, 0.0, 70.0])
+
+
+def test_area_without_roads_is_split_by_where_the_street_comes_nearest(tmp_path, h_net):
+    # a diamond whose lowest corner (50, 300) is 200 m above n2-n3, a quarter along it (the
+    # upright n0-n2 is 206 m away): 3/4 of the people to n2, 1/4 to n3
+    diamond = [(50, 300), (100, 350), (50, 400), (0, 350)]
+    hill = polygon_feature(diamond, population=70, name="Hill")
+    path = write_geojson(tmp_path / "hill.geojson", [hill])
+    placement = place_population(spec_of(PopulationSource(path=path, name_property="name")), h_net)
+    assert per_node(placement, h_net) == pytest.approx([0.0, 0.0, 52.5, 17.5])
+    with pytest.raises(DataError, match="its boundary is 200 m from the nearest street"):
+        place_population(
+            spec_of(PopulationSource(path=path, name_property="name"), max_snap_m=199), h_net
+        )
 
 
 def test_area_without_roads_beyond_max_snap_is_outside(tmp_path, h_net):
@@ -175,7 +213,7 @@ def test_area_without_roads_beyond_max_snap_is_outside(tmp_path, h_net):
         place_population(spec_of(source, max_snap_m=300), h_net)
     message = str(info.value)
     assert "hill.geojson: feature 1 (Hill): no road inside the area" in message
-    assert "361 m" in message  # from the corner (400, 400) to n3 at (200, 100)
+    assert "361 m from the nearest street" in message  # from (400, 400) to n3 at (200, 100)
     assert 'population.outside = "drop"' in message and "\n" not in message
     placement = place_population(spec_of(source, max_snap_m=300, outside="drop"), h_net)
     (dropped,) = placement.sources[0].dropped
@@ -264,7 +302,9 @@ def test_point_outside_is_an_error_naming_file_row_distance_and_fix(tmp_path, h_
     with pytest.raises(DataError) as info:
         place_population(spec_of(PopulationSource(path=path)), h_net)
     message = str(info.value)
-    assert message.startswith(f"{path}: row 4: the point is 4800 m from the nearest network node")
+    assert message.startswith(
+        f"{path}: row 4: the point is 4800 m from the nearest street of the network"
+    )
     assert "max_snap_m = 1000 m" in message
     assert message.endswith(
         'set population.outside = "drop" to drop such people, or clip the population to the network'
@@ -300,6 +340,19 @@ def test_sources_sharing_a_label_share_the_area(tmp_path, h_net):
     assert placement.people_per_area().tolist() == pytest.approx([19.0])
     assert int(np.sum(placement.origin_node == 0)) == 1  # one row per (area, node)
     assert per_node(placement, h_net)[0] == pytest.approx(10 + 9 / 4)
+
+
+def test_unnamed_areas_of_two_sources_stay_apart(tmp_path, h_net):
+    west = polygon_feature(rectangle(-50, -50, 100, 150), population=600)
+    east = polygon_feature(rectangle(100, -50, 250, 150), population=300)
+    spec = spec_of(
+        PopulationSource(path=write_geojson(tmp_path / "west.geojson", [west])),
+        PopulationSource(path=write_geojson(tmp_path / "east.geojson", [east]), name="Oriente"),
+    )
+    placement = place_population(spec, h_net)
+    # both are "feature 0" of their file; the source's name keeps them two areas
+    assert placement.areas == ("west.geojson feature 0", "Oriente feature 0")
+    assert placement.people_per_area().tolist() == pytest.approx([600.0, 300.0])
 
 
 def test_a_bad_second_source_fails_the_whole_placement(tmp_path, h_net):
@@ -347,9 +400,15 @@ def test_coquimbo_population_is_conserved_and_nearly_all_placed(
 @pytest.mark.shared_data
 def test_coquimbo_zones_without_roads_are_placed_or_named(shared_data, coquimbo_network):
     source = PopulationSource(path=shared_data / "coquimbo_zones.geojson", name_property="zone_id")
-    # zones 13, 132 and 133 hold no walkable road; their boundaries lie 58-348 m from the network
+    # zones 13, 132 and 133 hold no walkable road; their boundaries lie 35, 280 and 332 m from
+    # the nearest street
     placement = place_population(spec_of(source), coquimbo_network)
     assert placement.dropped_people == 0
     assert placement.placed_people == pytest.approx(COQUIMBO_PEOPLE, abs=0.01)
-    with pytest.raises(DataError, match=r"coquimbo_zones\.geojson: feature \d+ \(\d+\): no road"):
+    with pytest.raises(DataError, match=r"coquimbo_zones\.geojson: feature 131 \(132\): no road"):
         place_population(spec_of(source, max_snap_m=50), coquimbo_network)
+    placement = place_population(spec_of(source, max_snap_m=300, outside="drop"), coquimbo_network)
+    (dropped,) = placement.sources[0].dropped
+    assert (
+        dropped.where == "feature 132 (133)" and "332 m from the nearest street" in dropped.reason
+    )

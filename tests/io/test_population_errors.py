@@ -22,6 +22,12 @@ from tests.io.conftest import (
 NET = grid_network()
 LON, LAT = lonlat(100, 100)
 HEAD = "lat,lon,population\n#geo+lat,#geo+lon,#population\n"
+SQUARE = polygon_feature(rectangle(0, 0, 100, 100))["geometry"]
+# a square in UTM metres, as a GeoJSON saved in its projected CRS would hold it
+PROJECTED = {
+    "type": "Polygon",
+    "coordinates": [[[300000, 6680000], [300100, 6680000], [300100, 6680100], [300000, 6680000]]],
+}
 
 
 def fails(source: PopulationSource, *, total: float | None = None) -> str:
@@ -179,3 +185,42 @@ def test_a_total_for_sources_holding_nobody(tmp_path):
 def test_a_raster_that_is_not_a_geotiff(tmp_path):
     path = write_text(tmp_path / "people.tif", "this is not an image")
     assert "cannot read as a GeoTIFF" in fails(PopulationSource(path=path))
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (
+            {"type": "Feature", "properties": {"population": 1}, "geometry": "bogus"},
+            "feature 0: geometry is 'bogus'; population areas needs Polygon",
+        ),
+        (
+            {"type": "Feature", "properties": [1, 2], "geometry": SQUARE},
+            'feature 0: "properties" is a list; GeoJSON properties must be an object',
+        ),
+        (
+            {"type": "FeatureCollection", "features": 5},
+            '"features" is a int; a FeatureCollection holds a list of features',
+        ),
+        (
+            {"type": "Feature", "properties": {"population": 1}, "geometry": PROJECTED},
+            "feature 0: coordinates are not WGS84 lon/lat (RFC 7946; bounds 300000, 6.68e+06, "
+            "300100, 6.6801e+06); reproject to EPSG:4326",
+        ),
+    ],
+)
+def test_malformed_geojson_is_one_line(tmp_path, document, expected):
+    path = write_text(tmp_path / "areas.geojson", json.dumps(document))
+    assert expected in fails(PopulationSource(path=path))
+
+
+def test_a_folder_without_suffix_has_no_format(tmp_path):
+    with pytest.raises(ValueError, match="has no file suffix, so its format is unknown"):
+        PopulationSource(path=tmp_path / "folder")
+
+
+def test_unreadable_population_file(tmp_path, monkeypatch):
+    path = write_text(tmp_path / "points.csv", HEAD + f"{LAT},{LON},3\n")
+    monkeypatch.setattr("safepassage.io.population_parcels.os.access", lambda *_a, **_k: False)
+    message = fails(PopulationSource(path=path))
+    assert "cannot read the HXL population file (permission denied)" in message

@@ -1,5 +1,6 @@
-"""GeoTIFF population rasters (WorldPop style): cells to the node nearest their centre, nodata and
-negative cells ignored, CRS from the GeoKeys, clear errors for what cannot be read."""
+"""GeoTIFF population rasters (WorldPop style): each cell to the ends of the street nearest its
+centre, nodata and negative cells ignored, CRS from the GeoKeys, clear errors for what cannot be
+read."""
 
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ def place(path, **options):
     return place_population(spec, NET)
 
 
-def test_cells_go_to_the_node_nearest_their_centre(tmp_path):
+def test_cells_go_to_the_nodes_at_their_centre(tmp_path):
     path = write_geotiff(tmp_path / "wp.tif", CELLS, tie=TOP_LEFT, cell=(100.0, 100.0))
     placement = place(path)
-    # nodata, zero and negative cells hold nobody; (0,0) -> n2, (0,2) -> n3, (1,2) -> n1
+    # nodata, zero and negative cells hold nobody; the centres of (0,0), (0,2) and (1,2) stand
+    # on n2, n3 and n1
     assert placement.people_per_node(4).tolist() == pytest.approx([0.0, 6.0, 1.0, 3.0])
     source = placement.sources[0]
     assert (source.format, source.input_people, source.placed_people) == ("geotiff", 10.0, 10.0)
@@ -61,10 +63,14 @@ def test_geographic_rasters_are_projected_to_the_network(tmp_path):
     to_utm = Transformer.from_crs("EPSG:4326", UTM, always_xy=True)
     x, y = to_utm.transform(np.array([west + 4 * cell, west]), np.array([north, north - cell]))
     # centres of cells (0, 4) and (1, 0) in local metres (UTM grid north is ~2° off true north
-    # here): nearest n3 (200, 100) and n0 (0, 0)
-    assert (x - X0).tolist() == pytest.approx([193.0, 1.0], abs=5)
-    assert (y - Y0).tolist() == pytest.approx([100.0, 45.0], abs=5)
-    assert place(path).people_per_node(4).tolist() == pytest.approx([1.0, 0.0, 4.0, 2.5])
+    # here): by the street n2-n3 (y = 100), 193/200 of the way to n3, and by the upright n0-n2
+    # (x = 0), 45/100 of the way up; cell (0, 0) stands on n2
+    (east, west_x), (top, low) = (x - X0).tolist(), (y - Y0).tolist()
+    assert (east, west_x) == pytest.approx((193.0, 1.0), abs=5)
+    assert (top, low) == pytest.approx((100.0, 45.0), abs=5)
+    t_top, t_low = east / 200.0, low / 100.0
+    expected = [1.0 * (1 - t_low), 0.0, 4.0 + 2.5 * (1 - t_top) + 1.0 * t_low, 2.5 * t_top]
+    assert place(path).people_per_node(4).tolist() == pytest.approx(expected)
 
 
 def test_nan_nodata_is_respected(tmp_path):
@@ -176,4 +182,55 @@ def test_multiband_raster_is_refused(tmp_path):
     bands = np.stack([CELLS, CELLS], axis=-1).astype(np.float32)
     tifffile.imwrite(path, bands, photometric="minisblack", planarconfig="contig", extratags=tags)
     with pytest.raises(DataError, match="a population raster has one band"):
+        place(path)
+
+
+GOOD_KEYS = (1, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 32719)
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (
+            [(33550, "d", 1, (100.0,)), (33922, "d", 6, (0, 0, 0, *TOP_LEFT, 0))],
+            r"ModelPixelScaleTag \(33550\) holds 1 value\(s\), needs 3",
+        ),
+        (
+            [(33550, "d", 3, (100.0, 100.0, 0.0)), (33922, "d", 3, (0.0, 0.0, 0.0))],
+            r"ModelTiepointTag \(33922\) holds 3 value\(s\), needs 6",
+        ),
+        (
+            [(34264, "d", 8, (100.0, 0, 0, TOP_LEFT[0], 0, -100.0, 0, TOP_LEFT[1]))],
+            r"ModelTransformationTag \(34264\) holds 8 value\(s\), needs 16",
+        ),
+        (
+            [(33550, "d", 3, (100.0, 100.0, 0.0)), (33922, "s", 0, "tiepoint")],
+            r"ModelTiepointTag \(33922\) holds 'tiepoint', not numbers",
+        ),
+    ],
+)
+def test_georeferencing_tags_with_too_few_values(tmp_path, tags, expected):
+    path = tmp_path / "short.tif"
+    extratags = [*tags, (34735, "H", len(GOOD_KEYS), GOOD_KEYS)]
+    tifffile.imwrite(path, CELLS.astype(np.float32), extratags=extratags)
+    with pytest.raises(DataError, match=rf"short\.tif: {expected}; re-export the raster"):
+        place(path)
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ((1, 1), r"GeoKeyDirectoryTag \(34735\) holds 2 value\(s\), needs 4"),
+        ((1, 1, 0, 3, 1024, 0, 1, 1), r"GeoKeyDirectoryTag \(34735\) announces 3 keys but holds 1"),
+    ],
+)
+def test_geokey_directory_with_too_few_values(tmp_path, keys, expected):
+    path = tmp_path / "keys.tif"
+    tags = [
+        (33550, "d", 3, (100.0, 100.0, 0.0)),
+        (33922, "d", 6, (0, 0, 0, *TOP_LEFT, 0)),
+        (34735, "H", len(keys), keys),
+    ]
+    tifffile.imwrite(path, CELLS.astype(np.float32), extratags=tags)
+    with pytest.raises(DataError, match=rf"keys\.tif: {expected}"):
         place(path)

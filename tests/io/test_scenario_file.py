@@ -139,6 +139,28 @@ def test_valid_scenario_loads_with_paths_relative_to_the_file(tmp_path):
             "has offset 5:00:00 but Asia/Amman is at 3:00:00",
         ),
         ('effect = "slow"', 'effect = "close"', "speed_factor applies only to effect"),
+        (
+            'eligible_groups = ["mobility_impaired"]',
+            "eligible_groups = []",
+            "corridors[1] (C2).eligible_groups: an empty list is not allowed; leave "
+            "eligible_groups out to open the corridor to every group",
+        ),
+        (
+            "polygon = [[30.0, 34.0], [30.01, 34.0], [30.01, 34.01]]",
+            "polygon = [[30.0, 34.0], [330000.0, 3763000.0], [30.01, 34.01]]",
+            "hazards[0] (H1).polygon[1][0]: Input should be less than or equal to 180",
+        ),
+        (
+            "polygon = [[30.0, 34.0], [30.01, 34.0], [30.01, 34.01]]",
+            "polygon = [[30.0, 34.0], [30.01, 94.0], [30.01, 34.01]]",
+            "hazards[0] (H1).polygon[1][1]: Input should be less than or equal to 90",
+        ),
+        (
+            'timezone = "Asia/Amman"\nstart = 2026-12-01T06:00:00',
+            'timezone = "Europe/Monaco"\nstart = 2024-03-31T02:30:00',
+            "start: 2024-03-31T02:30:00 does not exist in Europe/Monaco: clocks jump forward; "
+            "pick a time outside the gap",
+        ),
     ],
 )
 def test_bad_fields_name_their_path(tmp_path, old, new, expected):
@@ -203,3 +225,51 @@ def test_service_needs_both_coordinates(tmp_path):
     text = VALID.replace('name = "North gate medical post"', 'name = "Post"\nlat = 34.0', 1)
     with pytest.raises(ScenarioError, match="give both lat and lon, or neither"):
         load_scenario(write(tmp_path, text))
+
+
+def test_start_just_after_the_dst_gap_and_in_the_repeated_hour_are_fine(tmp_path):
+    after = VALID.replace('"Asia/Amman"', '"Europe/Monaco"').replace(
+        "start = 2026-12-01T06:00:00", "start = 2024-03-31T03:00:00"
+    )
+    assert load_scenario(write(tmp_path, after)).start_local.utcoffset().total_seconds() == 7200
+    repeated = after.replace("2024-03-31T03:00:00", "2024-10-27T02:30:00")
+    assert load_scenario(write(tmp_path, repeated)).start.hour == 2
+
+
+def test_no_eligible_groups_means_every_group(tmp_path):
+    scenario = load_scenario(write(tmp_path, VALID))
+    assert scenario.corridors[0].eligible_groups is None
+    assert scenario.eligible(scenario.corridors[0]) == ["general", "mobility_impaired"]
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode("utf-8"))
+    assert load_scenario(path).name == "Test city"
+
+
+def test_text_that_is_not_utf8_names_the_byte(tmp_path):
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(VALID.encode("utf-8").replace(b"Test city", b"Test \xe9city"))
+    with pytest.raises(ScenarioError, match=r"byte \d+ is not UTF-8 text; save the scenario as"):
+        load_scenario(path)
+
+
+def test_a_folder_as_population_path_says_so(tmp_path):
+    (tmp_path / "census").mkdir()
+    text = VALID.replace('path = "districts.geojson"', 'path = "census"')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text))
+    message = str(info.value)
+    assert f"population.sources[0].path: {tmp_path / 'census'} is a directory" in message
+    assert "unknown population format" not in message
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    path = write(tmp_path, VALID)
+    monkeypatch.setattr(
+        "pathlib.Path.read_text",
+        lambda *_a, **_k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")),
+    )
+    with pytest.raises(ScenarioError, match=r"cannot read the scenario file \(permission denied\)"):
+        load_scenario(path)

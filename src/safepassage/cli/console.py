@@ -1,4 +1,9 @@
-"""Rich output shared by the commands: progress over stages and the summary tables."""
+"""Rich output shared by the commands: progress over stages and the summary tables.
+
+Every string that comes from input (file names, messages, names in the scenario) is printed as a
+rich :class:`~rich.text.Text`, never as markup: ``pop[old].csv`` or "[west, south, east, north]"
+would otherwise lose their brackets, and ``:name:`` could turn into an emoji.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["console", "err_console", "print_summary", "stage_progress"]
+__all__ = ["console", "err_console", "print_line", "print_summary", "stage_progress"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -49,14 +55,25 @@ def stage_progress(stages: list[str]) -> Iterator[Any]:
         progress.update(task, completed=len(stages))
 
 
+def print_line(target: Console, label: str, message: str, *, style: str) -> None:
+    """Print ``label`` in ``style`` and then ``message`` exactly as it is, on one line."""
+    line = Text.assemble((label, style), " ", message)
+    target.print(line, highlight=False, soft_wrap=True)
+
+
 def _people(value: float) -> str:
     return f"{value:,.0f}"
+
+
+def _row(*cells: str) -> list[Text]:
+    """Table cells shown as written (no markup)."""
+    return [Text(cell) for cell in cells]
 
 
 def print_summary(summary: dict[str, Any]) -> None:
     """The tables of ``safepassage validate``: network, population sources, corridors, warnings."""
     net = summary["network"]
-    table = Table(title=f"Network: {net['osm']}", show_header=False)
+    table = Table(title=Text(f"Network: {net['osm']}"), show_header=False)
     table.add_row("mode / CRS", f"{net['mode']} / {net['crs']}")
     table.add_row(
         "walkable ways", f"{net['walkable_ways']:,} of {net['highway_ways']:,} highway ways"
@@ -83,11 +100,13 @@ def print_summary(summary: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column in {"source", "format"} else "right")
     for source in pop["sources"]:
         table.add_row(
-            source["name"],
-            source["format"],
-            _people(source["input"]),
-            _people(source["placed"]),
-            _people(source["dropped"]),
+            *_row(
+                source["name"],
+                source["format"],
+                _people(source["input"]),
+                _people(source["placed"]),
+                _people(source["dropped"]),
+            )
         )
     table.add_row(
         "total",
@@ -108,15 +127,17 @@ def print_summary(summary: dict[str, Any]) -> None:
         table.add_column(column)
     for c in summary["corridors"]:
         table.add_row(
-            c["id"],
-            c["name"],
-            c["status"],
-            f"{c['throughput_pph']:,.0f}",
-            ", ".join(c["eligible_groups"]),
-            str(c["node"]),
-            f"{c['snap_distance_m']:,.0f}",
+            *_row(
+                c["id"],
+                c["name"],
+                c["status"],
+                f"{c['throughput_pph']:,.0f}",
+                ", ".join(c["eligible_groups"]),
+                str(c["node"]),
+                f"{c['snap_distance_m']:,.0f}",
+            )
         )
     console.print(table)
     for warning in summary["warnings"]:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    console.print(f"[dim]{net['attribution']}[/]")
+        print_line(console, "warning:", warning, style="yellow")
+    console.print(Text(net["attribution"], style="dim"))

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from safepassage.cli.console import console, print_summary, stage_progress
 from safepassage.demo.city import write_demo_scenario
-from safepassage.io.atomic import write_text_atomic
+from safepassage.io.atomic import ensure_directory, write_text_atomic
 from safepassage.io.network_export import write_network_geojson
 from safepassage.io.prepare import prepare_scenario
 from safepassage.io.scenario_file import load_scenario
@@ -20,12 +21,13 @@ __all__ = ["demo_command"]
 
 
 def demo_command(
-    out: Annotated[Path, typer.Option("--out", help="folder for the demo's outputs")] = Path(
-        "out/demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="folder for the demo's outputs", readable=False)
+    ] = Path("out/demo"),
     seed: Annotated[int, typer.Option("--seed", help="seed of the generated city")] = 7,
 ) -> None:
     """Write the demo scenario (a fictional besieged city) and run safepassage on it."""
+    ensure_directory(out, what="--out")
     with stage_progress(["scenario", "network", "corridors", "population"]) as on_stage:
         on_stage("scenario")
         scenario_path = write_demo_scenario(out / "scenario", seed=seed)
@@ -35,5 +37,5 @@ def demo_command(
     print_summary(summary)
     write_text_atomic(out / "validation.json", json.dumps(summary, indent=2, ensure_ascii=False))
     write_network_geojson(prepared.network, out / "network.geojson")
-    console.print(f"\nDemo scenario in {scenario_path.parent} (copy and edit it);")
-    console.print(f"outputs in {out}: validation.json, network.geojson")
+    console.print(Text(f"\nDemo scenario in {scenario_path.parent} (copy and edit it);"))
+    console.print(Text(f"outputs in {out}: validation.json, network.geojson"))

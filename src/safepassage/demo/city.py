@@ -36,7 +36,7 @@ from safepassage.demo.osm_file import write_osm
 from safepassage.demo.scenario_toml import CORRIDORS, Place, render_scenario
 from safepassage.demo.streets import CHECKPOINT_STEP, StreetMap, generate_streets
 from safepassage.errors import SafepassageError
-from safepassage.io.atomic import write_text_atomic
+from safepassage.io.atomic import ensure_directory, write_text_atomic
 
 __all__ = ["SCENARIO_FILE", "write_demo_scenario"]
 
@@ -129,13 +129,12 @@ def write_demo_scenario(out_dir: Path, *, seed: int = 7) -> Path:
     Raises
     ------
     SafepassageError
-        ``seed`` is not a non-negative integer.
+        ``seed`` is not a non-negative integer, or ``out_dir`` cannot be made or written.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         msg = f"demo seed {seed!r} is not allowed; give a whole number >= 0, e.g. 7"
         raise SafepassageError(msg)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_directory(Path(out_dir), what="demo folder")
     rng = np.random.default_rng(seed)
     streets = generate_streets(rng)
     districts = make_districts(streets.river, rng)

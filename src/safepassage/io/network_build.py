@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Geod, Transformer
+from pyproj import Geod
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from safepassage.errors import DataError
 from safepassage.io.geojson import union_of_polygons
 from safepassage.io.osm import OsmReadReport, OsmWays, read_osm_ways
+from safepassage.io.projection import NodeIndex, to_metres
 from safepassage.model.contraction import ContractionReport, contract_degree2
 from safepassage.model.flow import FlowParameters
 from safepassage.model.network import Network
@@ -103,6 +103,26 @@ def _apply_hazards(
     return closed, speed, touched
 
 
+def _no_segments_error(spec: NetworkSpec, ways: OsmWays, *, any_segment: bool) -> DataError:
+    """Why no walkable segment is left: the clip, or ways whose nodes have no coordinates."""
+    missing = ways.report.missing_node_refs
+    if any_segment:
+        msg = f"{spec.osm}: no walkable ways inside the clip area; widen network.clip or drop it"
+    elif missing:
+        msg = (
+            f"{spec.osm}: the file's {ways.report.walkable_ways:,} walkable ways have no node "
+            f"coordinates ({missing:,} node references without a location), as in an Overpass "
+            'export made without ">;" (the ways\' nodes); re-export with the nodes, e.g. '
+            '"(way[highway](area); >;); out;"'
+        )
+    else:
+        msg = (
+            f"{spec.osm}: no walkable way has two distinct nodes; check that the file holds "
+            "the city's streets"
+        )
+    return DataError(msg)
+
+
 def build_network(
     spec: NetworkSpec,
     *,
@@ -129,8 +149,7 @@ def build_network(
     segments_clipped = int((proper & ~keep_seg).sum())
     u, v, seg_way = u[keep_seg], v[keep_seg], seg_way[keep_seg]
     if u.shape[0] == 0:
-        msg = f"{spec.osm}: no walkable ways inside the clip area; widen network.clip or drop it"
-        raise DataError(msg)
+        raise _no_segments_error(spec, ways, any_segment=bool(proper.any()))
     n_all = ways.lon.shape[0]
     graph = coo_matrix((np.ones(u.shape[0]), (u, v)), shape=(n_all, n_all))
     _, labels = connected_components(graph, directed=False)
@@ -154,7 +173,7 @@ def build_network(
     remap[nodes] = np.arange(nodes.shape[0])
     lon, lat = ways.lon[nodes], ways.lat[nodes]
     crs = utm_crs_for(float(np.median(lon)), float(np.median(lat)))
-    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    x, y = to_metres(crs, lon, lat)
     seconds["topology"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -165,10 +184,8 @@ def build_network(
     highway = ways.way_highway[seg_way]
     names = ways.highway_names
     width = ways.way_width_m[seg_way]
-    steps_code = names.index("steps") if "steps" in names else -1
-    specific = np.where(
-        highway == steps_code, flow.steps_specific_flow_ppms, flow.specific_flow_ppms
-    )
+    # people per minute per metre of width, per highway class (steps are slower)
+    per_metre = np.asarray([flow.capacity_ppm(1.0, name) for name in names], dtype=np.float64)
     uu, vv = remap[u].astype(np.int32), remap[v].astype(np.int32)
     geom_lon = np.column_stack([lon[uu], lon[vv]]).ravel()
     geom_lat = np.column_stack([lat[uu], lat[vv]]).ravel()
@@ -177,13 +194,13 @@ def build_network(
         node_osm_id=ways.node_osm_id[nodes],
         lon=lon,
         lat=lat,
-        x_m=np.asarray(x, dtype=np.float64),
-        y_m=np.asarray(y, dtype=np.float64),
+        x_m=x,
+        y_m=y,
         edge_u=uu,
         edge_v=vv,
         length_m=length,
         width_m=width,
-        capacity_ppm=width * specific * 60.0,
+        capacity_ppm=width * per_metre[highway],
         time_s=length / (flow.walking_speed_mps * speed),
         highway=highway,
         highway_names=names,
@@ -196,11 +213,8 @@ def build_network(
     )
     protected = np.zeros(segment_network.node_count, bool)
     if keep_lonlat:
-        kx, ky = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
-            *np.asarray(keep_lonlat, dtype=np.float64).T
-        )
-        tree = cKDTree(np.column_stack([segment_network.x_m, segment_network.y_m]))
-        _, nearest = tree.query(np.column_stack([kx, ky]))
+        keep_lon, keep_lat = np.asarray(keep_lonlat, dtype=np.float64).T
+        nearest, _ = NodeIndex.of(segment_network).nearest_lonlat(keep_lon, keep_lat)
         protected[nearest] = True
     network, contraction = contract_degree2(segment_network, protected=protected)
     seconds["contract"] = time.perf_counter() - t0

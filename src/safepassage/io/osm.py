@@ -6,6 +6,7 @@ width and direction. :mod:`safepassage.io.network_build` turns it into a :class:
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,10 @@ def _check_file(path: Path) -> None:
         raise DataError(msg)
     if not path.is_file():
         msg = f"{path}: is not a file; network.osm must name an .osm.pbf, .osm or .osm.bz2 file"
+        raise DataError(msg)
+    if not os.access(path, os.R_OK):
+        # pyosmium would report a permission problem as a read error ("is the file complete?")
+        msg = f"{path}: cannot read the OSM file (permission denied); check its permissions"
         raise DataError(msg)
     if not path.name.lower().endswith(OSM_SUFFIXES):
         msg = (

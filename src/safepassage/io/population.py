@@ -3,14 +3,20 @@
 Each source is read and checked in full by its format's reader, into :class:`Parcels`; then all
 sources are scaled together to ``population.total`` when one is given, and each parcel is placed:
 
-* a point (an HXL row, a raster cell centre) goes to the nearest node;
-* an area (a GeoJSON polygon, an admin unit) is spread over the nodes of the roads inside it, in
-  proportion to road length (:mod:`~safepassage.io.population_areas`); an area with no road inside
-  goes to the node nearest its boundary.
+* a point (an HXL row, a raster cell centre) goes to the two ends of the nearest street (network
+  edge), in proportion to where it stands along it: with *t* the position of the point's
+  projection on the edge (0 at ``edge_u``, 1 at ``edge_v``), ``1 - t`` of its people go to
+  ``edge_u`` and ``t`` to ``edge_v``;
+* an area (a GeoJSON polygon, an admin unit) is spread over the roads inside it, in proportion
+  to road length (:mod:`~safepassage.io.population_areas`); an area with no road inside goes to
+  the street nearest its boundary, split between that street's ends the same way, by the position
+  of the street's point nearest the area.
 
-A point farther than ``population.max_snap_m`` from every node is outside the network's area: an
-error, or dropped and recorded when ``population.outside = "drop"``. For every source
-``placed + dropped == input`` holds to rounding.
+A point (or a road-less area's boundary) farther than ``population.max_snap_m`` from every street
+is outside the network's area: an error, or dropped and recorded when ``population.outside =
+"drop"``. Distances are measured to the streets' geometry, not to their end nodes: a contracted
+edge can run for kilometres between junctions. For every source ``placed + dropped == input``
+holds to rounding.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from safepassage.errors import DataError
-from safepassage.io.population_areas import RoadIndex, read_geojson_areas, spread_by_road_length
+from safepassage.io.population_areas import (
+    RoadIndex,
+    read_geojson_areas,
+    spread_by_road_length,
+    to_edge_ends,
+)
 from safepassage.io.population_hxl import read_hxl_admin, read_hxl_points
 from safepassage.io.population_parcels import OUTSIDE_FIX, Parcels
 from safepassage.io.population_raster import read_raster_cells
@@ -70,7 +80,8 @@ def place_population(spec: PopulationSpec, network: Network) -> PopulationPlacem
         The scenario's ``population`` table: sources, optional ``total``, ``max_snap_m`` (metres)
         and ``outside`` ("error" or "drop").
     network
-        The network whose nodes receive the people; distances are measured in its projected CRS.
+        The network whose nodes receive the people; distances are measured in its projected CRS
+        to its edges' geometry.
 
     Returns
     -------
@@ -90,15 +101,13 @@ def place_population(spec: PopulationSpec, network: Network) -> PopulationPlacem
     All sources are read and checked before anything is placed, so an error leaves nothing
     half-done. Counts are float64 people; sums use :func:`math.fsum`.
     """
-    if network.node_count == 0:
-        msg = "the network has no nodes, so no population can be placed; check network.osm"
+    if network.edge_count == 0:
+        msg = "the network has no streets, so no population can be placed; check network.osm"
         raise DataError(msg)
     parcels = [read_source(source, crs=network.crs) for source in spec.sources]
     scale = _scale(spec, parcels)
-    nodes = cKDTree(np.column_stack([network.x_m, network.y_m]))
-    has_areas = any(p.polygons is not None for p in parcels)
-    roads = RoadIndex.build(network) if has_areas else None
-    placed = [_place(p, scale=scale, spec=spec, nodes=nodes, roads=roads) for p in parcels]
+    roads = RoadIndex.build(network)
+    placed = [_place(p, scale=scale, spec=spec, roads=roads) for p in parcels]
     return _assemble(placed, node_count=network.node_count, scale=scale)
 
 
@@ -123,29 +132,22 @@ def _scale(spec: PopulationSpec, parcels: list[Parcels]) -> float:
     return scale
 
 
-def _place(
-    parcels: Parcels,
-    *,
-    scale: float,
-    spec: PopulationSpec,
-    nodes: cKDTree,
-    roads: RoadIndex | None,
-) -> _Placed:
+def _place(parcels: Parcels, *, scale: float, spec: PopulationSpec, roads: RoadIndex) -> _Placed:
     people = parcels.people * scale
     node_parts: list[NDArray[np.int64]] = []
     area_parts: list[NDArray[np.int64]] = []
     people_parts: list[NDArray[np.float64]] = []
-    to_snap = np.arange(parcels.count)
     if parcels.polygons is not None:
-        assert roads is not None
         spread = spread_by_road_length(roads, parcels.polygons, people)
         node_parts.append(spread.node)
         area_parts.append(parcels.area[spread.parcel])
         people_parts.append(spread.people)
         to_snap = np.flatnonzero(spread.roadless)
-        distance, nearest = _nearest_to_polygons(roads.node_tree, parcels.polygons[to_snap])
+        snap = roads.nearest_edges(parcels.polygons[to_snap])
     else:
-        distance, nearest = _nearest(nodes, parcels, to_snap)
+        to_snap = np.arange(parcels.count)
+        snap = roads.nearest_edges(_points(parcels))
+    distance = snap.distance_m
     near = distance <= spec.max_snap_m
     far = ~near & (people[to_snap] > 0)
     dropped: list[DroppedPeople] = []
@@ -153,9 +155,10 @@ def _place(
         if spec.outside == "error":
             raise _outside_error(parcels, to_snap[far], distance[far], people, spec)
         dropped = _dropped(parcels, to_snap[far], distance[far], people, spec)
-    node_parts.append(nearest[near])
-    area_parts.append(parcels.area[to_snap[near]])
-    people_parts.append(people[to_snap[near]])
+    node, on_node = to_edge_ends(roads, snap.edge[near], snap.position[near], people[to_snap][near])
+    node_parts.append(node)
+    area_parts.append(np.tile(parcels.area[to_snap[near]], 2))
+    people_parts.append(on_node)
     placed_people = np.concatenate(people_parts)
     account = SourcePlacement(
         name=parcels.name,
@@ -174,34 +177,12 @@ def _place(
     )
 
 
-def _nearest_to_polygons(
-    node_tree: shapely.STRtree, polygons: NDArray[np.object_]
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Distance (m) from each polygon's edge to, and index of, the nearest node."""
-    distance = np.full(polygons.shape[0], np.inf)
-    nearest = np.zeros(polygons.shape[0], np.int64)
-    if polygons.shape[0]:
-        (which, node), found = node_tree.query_nearest(
-            polygons, return_distance=True, all_matches=False
-        )
-        distance[which] = found
-        nearest[which] = node
-    return distance, nearest
-
-
-def _nearest(
-    nodes: cKDTree, parcels: Parcels, index: NDArray[np.int64]
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Distance (m) to, and index of, the nearest node; infinite for points with no position."""
-    x, y = parcels.x_m[index], parcels.y_m[index]
-    distance = np.full(index.shape[0], np.inf)
-    nearest = np.zeros(index.shape[0], np.int64)
-    finite = np.isfinite(x) & np.isfinite(y)
-    if finite.any():
-        d, n = nodes.query(np.column_stack([x[finite], y[finite]]))
-        distance[finite] = d
-        nearest[finite] = n
-    return distance, nearest
+def _points(parcels: Parcels) -> NDArray[np.object_]:
+    """The parcels' positions as shapely points; ``None`` for a point with no position."""
+    points = np.full(parcels.count, None, dtype=object)
+    finite = np.isfinite(parcels.x_m) & np.isfinite(parcels.y_m)
+    points[finite] = shapely.points(parcels.x_m[finite], parcels.y_m[finite])
+    return points
 
 
 def _distance_text(distance: float) -> str:
@@ -228,12 +209,13 @@ def _outside_error(
     elif parcels.polygons is not None:
         msg = (
             f"{parcels.path}: {parcels.describe(first)}: no road inside the area, and its "
-            f"boundary is {away} from the nearest network node ({limit}); {OUTSIDE_FIX}"
+            f"boundary is {away} from the nearest street of the network ({limit}); "
+            f"{OUTSIDE_FIX}"
         )
     else:
         msg = (
             f"{parcels.path}: {parcels.describe(first)}: the point is {away} from the nearest "
-            f"network node, farther than {limit}; {OUTSIDE_FIX}"
+            f"street of the network, farther than {limit}; {OUTSIDE_FIX}"
         )
     return DataError(msg)
 
@@ -259,7 +241,7 @@ def _dropped(
         DroppedPeople(
             where=parcels.describe(int(i)),
             people=float(people[i]),
-            reason=f"{prefix}{_distance_text(float(d))} from the nearest network node ({limit})",
+            reason=f"{prefix}{_distance_text(float(d))} from the nearest street ({limit})",
         )
         for i, d in zip(index, distance, strict=True)
     ]

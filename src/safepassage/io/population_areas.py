@@ -1,4 +1,5 @@
-"""Population areas (GeoJSON polygons, or admin units joined to boundaries) spread by road length.
+"""Population areas (GeoJSON polygons, or admin units joined to boundaries) spread by road length,
+and the network's streets as an index for placing points and road-less areas on them.
 
 People live along streets, so an area's people are shared among the network edges inside it in
 proportion to each edge's length inside the polygon. An edge's share goes to its two end nodes in
@@ -6,6 +7,11 @@ proportion to where along the edge the part inside the polygon lies (half and ha
 wholly inside), so that people on a long contracted edge start from its nearer end. This is the
 usual dasymetric choice when nothing finer than the area total is known; a raster
 (:mod:`~safepassage.io.population_raster`) is better where one exists.
+
+A point (or a road-less area) is placed on the street nearest it the same way: the people go to
+the two ends of that edge in proportion to where the point nearest them lies along it
+(:meth:`RoadIndex.nearest_edges`). Measuring to the street, not to its end nodes, matters on a
+contracted network, whose edges can run for kilometres between junctions.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
 
 from safepassage.errors import DataError
 from safepassage.io.geojson import read_polygon_features
@@ -29,23 +34,26 @@ from safepassage.io.population_parcels import (
     parse_count,
     source_label,
 )
+from safepassage.io.projection import WGS84, to_metres, transformer
 from safepassage.model.network import Network
 from safepassage.model.scenario import PopulationSource
 
 __all__ = [
     "AreaSpread",
+    "EdgeSnap",
     "RoadIndex",
     "area_parcels",
     "project_lonlat",
     "read_geojson_areas",
     "road_length_inside",
     "spread_by_road_length",
+    "to_edge_ends",
 ]
 
 
 def project_lonlat(geometries: Sequence[shapely.Geometry], crs: str) -> NDArray[np.object_]:
     """WGS84 lon/lat geometries projected to ``crs`` (metres), as a shapely array."""
-    to_m = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_m = transformer(WGS84, crs)
 
     def transform(xy: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = to_m.transform(xy[:, 0], xy[:, 1])
@@ -100,8 +108,9 @@ def _label(properties: dict[str, Any], name_property: str | None) -> str | None:
 def read_geojson_areas(source: PopulationSource, *, crs: str) -> Parcels:
     """GeoJSON polygons holding a count in ``source.population_property``.
 
-    An area's label is its ``source.name_property`` when given and set, else ``"feature N"``
-    (N counted from 0, as in the other GeoJSON messages).
+    An area's label is its ``source.name_property`` when given and set (sources sharing a label
+    share the area), else ``"SOURCE feature N"`` with the source's name (N counted from 0, as in
+    the other GeoJSON messages), so that unnamed areas of two sources stay apart.
 
     Raises
     ------
@@ -110,6 +119,7 @@ def read_geojson_areas(source: PopulationSource, *, crs: str) -> Parcels:
     """
     path = Path(source.path)
     check_file(path, what="GeoJSON population")
+    default = source_label(source)
     key = source.population_property
     people: list[float] = []
     geoms: list[shapely.Geometry] = []
@@ -127,19 +137,35 @@ def read_geojson_areas(source: PopulationSource, *, crs: str) -> Parcels:
         value = feature.properties[key]
         people.append(parse_count(value, where=f"{path}: feature {i}", column=repr(key)))
         name = _label(feature.properties, source.name_property)
-        labels.append(name or f"feature {i}")
+        # unnamed areas of different sources must not merge by sharing "feature 0"
+        labels.append(name or f"{default} feature {i}")
         where.append(f"feature {i} ({name})" if name else f"feature {i}")
         geoms.append(feature.geometry)
     return area_parcels(
         path=path,
         fmt="geojson",
-        name=source_label(source),
+        name=default,
         people=people,
         geometries=geoms,
         labels=labels,
         where=where,
         crs=crs,
     )
+
+
+@dataclass(frozen=True)
+class EdgeSnap:
+    """The street nearest each of some points or polygons.
+
+    ``edge[k]`` is the nearest edge, ``distance_m[k]`` the straight-line distance to it in metres
+    (infinite where nothing was found: no position, or a network without edges), and
+    ``position[k]`` where along the edge the point of it nearest the geometry lies (0 at
+    ``edge_u``, 1 at ``edge_v``).
+    """
+
+    edge: NDArray[np.int64]
+    distance_m: NDArray[np.float64]
+    position: NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,13 +177,11 @@ class RoadIndex:
     tree: shapely.STRtree
     edge_u: NDArray[np.int32]
     edge_v: NDArray[np.int32]
-    node_tree: shapely.STRtree  # the network's nodes as projected points
 
     @classmethod
     def build(cls, network: Network) -> RoadIndex:
         """Project every edge's geometry to ``network.crs`` and index it."""
-        to_m = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-        x, y = to_m.transform(network.geom_lon, network.geom_lat)
+        x, y = to_metres(network.crs, network.geom_lon, network.geom_lat)
         edge_of_vertex = np.repeat(np.arange(network.edge_count), np.diff(network.geom_indptr))
         lines = np.asarray(
             shapely.linestrings(np.column_stack([x, y]), indices=edge_of_vertex), dtype=object
@@ -168,8 +192,34 @@ class RoadIndex:
             tree=shapely.STRtree(lines),
             edge_u=network.edge_u,
             edge_v=network.edge_v,
-            node_tree=shapely.STRtree(shapely.points(network.x_m, network.y_m)),
         )
+
+    def nearest_edges(self, geometries: NDArray[np.object_]) -> EdgeSnap:
+        """The edge nearest each geometry (a point, or a polygon measured from its boundary).
+
+        ``None`` entries (points with no position) get an infinite distance. For a polygon the
+        position along the edge is that of the edge's point nearest the polygon.
+        """
+        count = geometries.shape[0]
+        edge = np.zeros(count, np.int64)
+        distance = np.full(count, np.inf)
+        position = np.full(count, 0.5)
+        if count == 0 or self.lines.shape[0] == 0:
+            return EdgeSnap(edge, distance, position)
+        (which, hit), found = self.tree.query_nearest(
+            geometries, return_distance=True, all_matches=False
+        )
+        lines, anchor = self.lines[hit], geometries[which]
+        area = shapely.get_type_id(anchor) != shapely.GeometryType.POINT
+        if area.any():
+            nearest_part = shapely.shortest_line(lines[area], anchor[area])
+            anchor[area] = shapely.get_point(nearest_part, 0)
+        located = shapely.line_locate_point(lines, anchor, normalized=True)
+        edge[which] = hit
+        distance[which] = found
+        # a zero-length edge (two OSM nodes at one place) has no position along it
+        position[which] = np.where(np.isfinite(located), located, 0.5)
+        return EdgeSnap(edge, distance, position)
 
 
 def road_length_inside(
@@ -233,10 +283,27 @@ def spread_by_road_length(
     keep = length > 0
     poly, edge, length, position = poly[keep], edge[keep], length[keep], position[keep]
     share = people[poly] * length / total[poly]
-    to_v = share * position
+    node, on_node = to_edge_ends(roads, edge, position, share)
     return AreaSpread(
         parcel=np.concatenate([poly, poly]),
-        node=np.concatenate([roads.edge_u[edge], roads.edge_v[edge]]).astype(np.int64),
-        people=np.concatenate([share - to_v, to_v]),
+        node=node,
+        people=on_node,
         roadless=total <= 0,
     )
+
+
+def to_edge_ends(
+    roads: RoadIndex,
+    edge: NDArray[np.int64],
+    position: NDArray[np.float64],
+    people: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """``people[k]`` standing at ``position[k]`` (0 to 1) along ``edge[k]``, split between its
+    ends: ``1 - t`` to ``edge_u``, ``t`` to ``edge_v``.
+
+    Returns (node, people) of length ``2 * len(edge)``: first every ``edge_u`` share, then every
+    ``edge_v`` share, so row ``k`` and row ``len(edge) + k`` come from input ``k``.
+    """
+    to_v = people * position
+    node = np.concatenate([roads.edge_u[edge], roads.edge_v[edge]]).astype(np.int64)
+    return node, np.concatenate([people - to_v, to_v])

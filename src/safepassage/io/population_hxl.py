@@ -16,7 +16,6 @@ from typing import Any
 import hxl
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from safepassage.errors import DataError
 from safepassage.io.geojson import read_polygon_features
@@ -28,6 +27,7 @@ from safepassage.io.population_parcels import (
     parse_count,
     source_label,
 )
+from safepassage.io.projection import to_metres
 from safepassage.model.scenario import PopulationSource
 
 __all__ = ["HxlTable", "read_hxl_admin", "read_hxl_points", "read_hxl_table"]
@@ -185,7 +185,7 @@ def read_hxl_points(source: PopulationSource, *, crs: str) -> Parcels:
         people[k] = parse_count(_cell(values, pop_col), where=at, column=table.tags[pop_col])
         labels.append(_cell(values, name_col) or default)
         where.append(f"row {number}")
-    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    x, y = to_metres(crs, lon, lat)
     area, unique = label_indexes(labels)
     return Parcels(
         path=table.path,
@@ -194,8 +194,8 @@ def read_hxl_points(source: PopulationSource, *, crs: str) -> Parcels:
         people=people,
         area=area,
         labels=unique,
-        x_m=np.asarray(x, dtype=np.float64),
-        y_m=np.asarray(y, dtype=np.float64),
+        x_m=x,
+        y_m=y,
         where=tuple(where),
     )
 

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import tifffile
 from numpy.typing import NDArray
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from safepassage.errors import DataError
 from safepassage.io.population_parcels import Parcels, check_file, source_label
+from safepassage.io.projection import transformer
 from safepassage.model.scenario import PopulationSource
 
 __all__ = ["RasterGrid", "read_population_raster", "read_raster_cells"]
@@ -51,16 +52,54 @@ class RasterGrid:
     nodata: float | None
 
 
+_TAG_NAMES = {
+    _PIXEL_SCALE: "ModelPixelScaleTag (33550)",
+    _TIEPOINT: "ModelTiepointTag (33922)",
+    _TRANSFORMATION: "ModelTransformationTag (34264)",
+    _GEO_KEYS: "GeoKeyDirectoryTag (34735)",
+}
+# the fewest values each tag must hold (GeoTIFF 1.1): scale x, y, z; one tiepoint i, j, k, x, y,
+# z; a 4 x 4 matrix; a directory header of 4 values
+_TAG_MIN_VALUES = {_PIXEL_SCALE: 3, _TIEPOINT: 6, _TRANSFORMATION: 16, _GEO_KEYS: 4}
+_REEXPORT = "re-export the raster as a GeoTIFF (gdal_translate -of GTiff in.tif out.tif)"
+
+
+def _tag_numbers(path: Path, tags: dict[int, Any], code: int) -> list[float]:
+    """The values of a numeric GeoTIFF tag, checked to be finite numbers and enough of them."""
+    raw = tags[code]
+    values = [raw] if isinstance(raw, (int, float)) else raw
+    name, needed = _TAG_NAMES[code], _TAG_MIN_VALUES[code]
+    try:
+        if isinstance(values, (str, bytes)):
+            raise TypeError
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        msg = f"{path}: {name} holds {raw!r}, not numbers; {_REEXPORT}"
+        raise DataError(msg) from None
+    if len(numbers) < needed:
+        msg = f"{path}: {name} holds {len(numbers)} value(s), needs {needed}; {_REEXPORT}"
+        raise DataError(msg)
+    if not all(math.isfinite(v) for v in numbers):
+        msg = f"{path}: {name} holds values that are not finite ({numbers}); {_REEXPORT}"
+        raise DataError(msg)
+    return numbers
+
+
 def _geo_keys(path: Path, tags: dict[int, Any]) -> dict[int, int]:
-    raw = tags.get(_GEO_KEYS)
-    if raw is None:
+    if tags.get(_GEO_KEYS) is None:
         msg = (
             f"{path}: no GeoKeyDirectoryTag, so the raster's CRS is unknown; "
             "save it as a GeoTIFF with its EPSG code (gdal_translate -a_srs EPSG:4326)"
         )
         raise DataError(msg)
-    values = [int(v) for v in raw]
-    count = values[3] if len(values) >= 4 else 0
+    values = [int(v) for v in _tag_numbers(path, tags, _GEO_KEYS)]
+    count = values[3]
+    if len(values) < 4 + 4 * count:
+        msg = (
+            f"{path}: {_TAG_NAMES[_GEO_KEYS]} announces {count} keys but holds "
+            f"{(len(values) - 4) // 4}; {_REEXPORT}"
+        )
+        raise DataError(msg)
     keys: dict[int, int] = {}
     for k in range(count):
         key, location, _, value = values[4 + 4 * k : 8 + 4 * k]
@@ -103,7 +142,7 @@ def _nodata(path: Path, tags: dict[int, Any]) -> float | None:
 def _placement(path: Path, tags: dict[int, Any], half: float) -> tuple[float, ...]:
     """(x0, y0, dx, dy) of the centre of cell (0, 0) and the cell size."""
     if _TRANSFORMATION in tags:
-        m = [float(v) for v in tags[_TRANSFORMATION]]
+        m = _tag_numbers(path, tags, _TRANSFORMATION)
         if m[1] != 0 or m[4] != 0 or m[0] <= 0 or m[5] >= 0:
             msg = (
                 f"{path}: the raster is rotated or flipped (ModelTransformationTag); warp it "
@@ -112,9 +151,9 @@ def _placement(path: Path, tags: dict[int, Any], half: float) -> tuple[float, ..
             raise DataError(msg)
         dx, dy = m[0], -m[5]
         return m[3] + half * dx, m[7] - half * dy, dx, dy
-    dx, dy = (float(v) for v in list(tags[_PIXEL_SCALE])[:2])
-    i, j, _, x, y, _ = (float(v) for v in list(tags[_TIEPOINT])[:6])
-    if not (dx > 0 and dy > 0 and math.isfinite(dx) and math.isfinite(dy)):
+    dx, dy = _tag_numbers(path, tags, _PIXEL_SCALE)[:2]
+    i, j, _, x, y, _ = _tag_numbers(path, tags, _TIEPOINT)[:6]
+    if not (dx > 0 and dy > 0):
         msg = f"{path}: ModelPixelScaleTag gives a cell size of {dx} x {dy}; it must be > 0"
         raise DataError(msg)
     return x + (half - i) * dx, y - (half - j) * dy, dx, dy
@@ -178,8 +217,7 @@ def read_raster_cells(source: PopulationSource, *, crs: str) -> Parcels:
     rows, cols = np.nonzero(usable)
     x = grid.x0 + cols * grid.dx
     y = grid.y0 - rows * grid.dy
-    to_m = Transformer.from_crs(grid.crs, crs, always_xy=True)
-    xm, ym = to_m.transform(x, y)
+    xm, ym = transformer(grid.crs, crs).transform(x, y)
     name = source_label(source)
     return Parcels(
         path=Path(source.path),

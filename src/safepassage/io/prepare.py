@@ -10,13 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from safepassage.errors import DataError
 from safepassage.io.network_build import NetworkBuild, build_network
 from safepassage.io.population import place_population
+from safepassage.io.projection import NodeIndex
 from safepassage.model.network import Network
 from safepassage.model.population import PopulationPlacement
 from safepassage.model.scenario import Corridor, CorridorStatus, Scenario
@@ -49,11 +48,14 @@ class PreparedScenario:
         return self.build.network
 
 
-def _snap(network: Network, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(lon, lat)
-    tree = cKDTree(np.column_stack([network.x_m, network.y_m]))
-    distance, node = tree.query(np.column_stack([x, y]))
-    return np.asarray(node, dtype=np.int64), np.asarray(distance, dtype=np.float64)
+def _service_points(scenario: Scenario) -> list[tuple[str, float, float]]:
+    """(label, lon, lat) of every service placed apart from its corridor's checkpoint."""
+    return [
+        (f"corridors[{i}] ({c.id}).services[{j}] ({s.name})", s.lon, s.lat)
+        for i, c in enumerate(scenario.corridors)
+        for j, s in enumerate(c.services)
+        if s.lon is not None and s.lat is not None
+    ]
 
 
 def _check_near_network(
@@ -62,7 +64,7 @@ def _check_near_network(
     """Snap (label, lon, lat) points to nodes; one farther than 1 km is an error."""
     lon = np.array([p[1] for p in points])
     lat = np.array([p[2] for p in points])
-    nodes, distances = _snap(network, lon, lat)
+    nodes, distances = NodeIndex.of(network).nearest_lonlat(lon, lat)
     for (label, p_lon, p_lat), distance in zip(points, distances, strict=True):
         if distance > MAX_CORRIDOR_SNAP_M:
             msg = (
@@ -79,12 +81,7 @@ def _snap_corridors(scenario: Scenario, network: Network) -> list[CorridorSnap]:
     source = str(scenario.source_path or "scenario")
     points = [(f"corridors[{i}] ({c.id})", c.lon, c.lat) for i, c in enumerate(corridors)]
     nodes, distances = _check_near_network(network, points, source)
-    services = [
-        (f"corridors[{i}] ({c.id}).services[{j}] ({s.name})", s.lon, s.lat)
-        for i, c in enumerate(corridors)
-        for j, s in enumerate(c.services)
-        if s.lon is not None and s.lat is not None
-    ]
+    services = _service_points(scenario)
     if services:
         _check_near_network(network, services, source)
     return [
@@ -140,12 +137,7 @@ def prepare_scenario(
     stage = on_stage or (lambda _name: None)
     seconds: dict[str, float] = {}
     keep = [(c.lon, c.lat) for c in scenario.corridors]
-    keep += [
-        (s.lon, s.lat)
-        for c in scenario.corridors
-        for s in c.services
-        if s.lon is not None and s.lat is not None
-    ]
+    keep += [(lon, lat) for _, lon, lat in _service_points(scenario)]
     stage("network")
     t0 = time.perf_counter()
     build = build_network(

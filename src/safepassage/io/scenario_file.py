@@ -84,10 +84,26 @@ def format_validation_error(exc: ValidationError, raw: dict[str, Any], source: s
     return f"{source}: {where}: {message}{suffix}"
 
 
+def _check_population_paths(raw: dict[str, Any], source: str) -> None:
+    """A folder given as a population file: say so, before its empty suffix is taken for an
+    unknown format."""
+    population = raw.get("population")
+    sources = population.get("sources") if isinstance(population, dict) else None
+    for i, item in enumerate(sources if isinstance(sources, list) else []):
+        path = item.get("path") if isinstance(item, dict) else None
+        if isinstance(path, str) and Path(path).is_dir():
+            msg = (
+                f"{source}: population.sources[{i}].path: {path} is a directory; name the "
+                "population file itself (a .csv, .geojson or .tif file)"
+            )
+            raise ScenarioError(msg)
+
+
 def scenario_from_dict(raw: dict[str, Any], *, base: Path, source: str = "scenario") -> Scenario:
     """Validate a parsed scenario; relative paths are taken from ``base``."""
     for keys in _PATH_FIELDS:
         _resolve(raw, keys, base)
+    _check_population_paths(raw, source)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -105,15 +121,23 @@ def load_scenario(path: Path | str) -> Scenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: Windows editors (Notepad) save UTF-8 with a byte-order mark, which TOML
+        # would otherwise reject on line 1
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         msg = f"{path}: scenario file not found; give the path of a .toml scenario"
         raise ScenarioError(msg) from None
     except IsADirectoryError:
         msg = f"{path}: is a directory; give the path of a .toml scenario file"
         raise ScenarioError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"{path}: cannot read scenario file ({exc})"
+    except PermissionError:
+        msg = f"{path}: cannot read the scenario file (permission denied); check its permissions"
+        raise ScenarioError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: byte {exc.start} is not UTF-8 text; save the scenario as UTF-8"
+        raise ScenarioError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the scenario file ({exc.strerror or exc})"
         raise ScenarioError(msg) from None
     try:
         raw = tomllib.loads(text)

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from safepassage.model.flow import FlowParameters
 from safepassage.model.response import ResponseCurve
@@ -55,9 +63,9 @@ class CorridorStatus(StrEnum):
     CLOSED = "closed"
 
 
-LonLat = tuple[float, float]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
+LonLat = tuple[Longitude, Latitude]
 
 
 class Clip(_Strict):
@@ -120,6 +128,13 @@ class PopulationSource(_Strict):
             ".tif": "geotiff",
             ".tiff": "geotiff",
         }
+        if not suffix:
+            msg = (
+                f"{self.path}: has no file suffix, so its format is unknown; name the population "
+                "file itself (.csv, .geojson or .tif), or set format = hxl_points | hxl_admin | "
+                "geojson | geotiff"
+            )
+            raise ValueError(msg)
         if suffix not in by_suffix:
             msg = (
                 f"{self.path}: unknown population format {suffix!r}; use .csv (HXL), .geojson or "
@@ -233,10 +248,23 @@ class Corridor(_Strict):
     lat: Latitude
     lon: Longitude
     throughput_pph: float = Field(gt=0, description="checkpoint throughput, people per hour")
-    eligible_groups: list[str] | None = Field(default=None, description="default: every group")
+    eligible_groups: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None, description="default: every group; never empty"
+    )
     windows: OpeningWindows
     services: list[Service] = Field(default_factory=list)
     status: CorridorStatus = CorridorStatus.OPEN
+
+    @field_validator("eligible_groups", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        if isinstance(value, list) and not value:
+            msg = (
+                "an empty list is not allowed; leave eligible_groups out to open the corridor "
+                'to every group, or list the groups allowed through, e.g. ["mobility_impaired"]'
+            )
+            raise ValueError(msg)
+        return value
 
 
 class Hazard(_Strict):
@@ -300,6 +328,14 @@ class Scenario(_Strict):
             raise ValueError(msg) from None
         return value
 
+    @field_validator("start")
+    @classmethod
+    def _start_exists(cls, value: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        timezone = info.data.get("timezone")  # absent when the time zone itself is wrong
+        if value.tzinfo is None and timezone is not None:
+            _check_wall_time_exists(value, timezone)
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -347,7 +383,26 @@ class Scenario(_Strict):
 
     def eligible(self, corridor: Corridor) -> list[str]:
         """Group ids allowed through ``corridor``."""
-        return corridor.eligible_groups or [g.id for g in self.groups]
+        if corridor.eligible_groups is None:
+            return [g.id for g in self.groups]
+        return list(corridor.eligible_groups)
+
+
+def _check_wall_time_exists(moment: dt.datetime, timezone: str) -> None:
+    """A local time skipped when the clocks jump forward (a DST gap) is not a time at all.
+
+    zoneinfo accepts such a time and gives it the offset from before the jump, so round-trip it
+    through UTC: a time in the gap comes back as another wall time.
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.replace(tzinfo=zone)
+    back = local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if back != moment:
+        msg = (
+            f"{moment.isoformat()} does not exist in {timezone}: clocks jump forward; "
+            "pick a time outside the gap"
+        )
+        raise ValueError(msg)
 
 
 def _check_unique(what: str, ids: list[str]) -> None:
