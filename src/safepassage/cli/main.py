@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from safepassage.cli import demo, validate
-from safepassage.cli.console import err_console
+from safepassage.cli import demo, plan, validate
+from safepassage.cli.console import err_console, print_line
 from safepassage.errors import SafepassageError
 
 __all__ = ["app", "main"]
@@ -38,6 +38,8 @@ def _root(
 
 app.command("validate")(validate.validate_command)
 app.command("demo")(demo.demo_command)
+app.command("plan")(plan.plan_command)
+app.command("check")(plan.check_command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SafepassageError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_line(err_console, "error:", str(exc), style="bold red")
         code = 2
     except KeyboardInterrupt:
         err_console.print("interrupted")
@@ -62,12 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         if "--debug" in args:
             traceback.print_exc()
         else:
-            err_console.print(
-                f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
-                "(this is a bug in safepassage; run with --debug for the traceback)",
-                highlight=False,
-                soft_wrap=True,
+            detail = (
+                f"{type(exc).__name__}: {exc} "
+                "(this is a bug in safepassage; run with --debug for the traceback)"
             )
+            print_line(err_console, "internal error:", detail, style="bold red")
         code = 1
     if argv is None:
         sys.exit(code)

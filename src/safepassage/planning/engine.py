@@ -1,0 +1,192 @@
+"""The routing engine shared by the planner and the baseline.
+
+People at the same node and of the same group (an *origin*) share their routes. Their packets are
+taken in order of departure. Each packet chooses a corridor (``balanced``: where it would be
+processed soonest, given the walk and what is already booked there; ``nearest``: the shortest
+walk, as an analyst would assign it), walks the shortest route while reserving edge capacity step
+by step (waiting where a street is full), optionally takes a faster route over the reserved
+network (``reroute``: CCRP's time-dependent earliest-arrival search), and is booked into the
+corridor's processing steps. The compiled loop is :func:`engine_kernel.route_packets`; each
+routed packet is then shared among the sources (areas) of its origin in proportion to their people.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from safepassage.planning.csr import take_rows
+from safepassage.planning.engine_kernel import UNREACHABLE, route_packets
+from safepassage.planning.packets import Origins, Packets, make_packets, origins_of
+from safepassage.planning.paths import WalkTrees, walk_trees
+from safepassage.planning.plan import Plan, Unserved
+from safepassage.planning.problem import PlanningProblem
+
+__all__ = ["Choice", "route_jobs", "run_engine", "unserved_reason"]
+
+Choice = Literal["balanced", "nearest"]
+
+# Steps of edge use kept ahead of the current departure (see reservations.py): a packet that would
+# still be walking this long after leaving counts as not out within the horizon.
+USAGE_WINDOW_STEPS = 2048
+
+
+def unserved_reason(problem: PlanningProblem, group: int, code: int) -> str:
+    """Why the kernel left people of ``group`` unserved (its reason ``code``)."""
+    name = problem.groups[group]
+    if code != UNREACHABLE:
+        return "not out within the planning horizon"
+    usable = problem.corridor_capacity.sum(axis=1) > 0
+    if not (problem.eligible[group] & usable).any():
+        return f"no open corridor admits group {name}"
+    return f"no eligible open corridor for group {name} can be reached on roads left open"
+
+
+def _share_among_sources(
+    problem: PlanningProblem,
+    origins: Origins,
+    routed: tuple,
+    packets: Packets,
+    seconds: dict[str, float],
+) -> Plan:
+    (
+        parent,
+        people,
+        corridor,
+        arrive,
+        path_ptr,
+        path_arc,
+        path_enter,
+        proc_ptr,
+        proc_step,
+        proc_people,
+        unserved,
+        why,
+    ) = routed
+    origin = packets.origin[parent]
+    # every source of each routed packet's origin gets its share of the packet
+    by_origin = np.argsort(origins.source_origin, kind="stable")
+    first = np.searchsorted(origins.source_origin[by_origin], origin, side="left")
+    count = np.searchsorted(origins.source_origin[by_origin], origin, side="right") - first
+    rows = np.repeat(np.arange(parent.shape[0]), count)
+    source = by_origin[
+        np.repeat(first - np.cumsum(count) + count, count) + np.arange(rows.shape[0])
+    ]
+    share = problem.source_people[source] / origins.people[origin[rows]]
+    arcs, new_path_ptr = take_rows(path_arc, path_ptr, rows)
+    enter, _ = take_rows(path_enter, path_ptr, rows)
+    steps, new_proc_ptr = take_rows(proc_step, proc_ptr, rows)
+    amounts, _ = take_rows(proc_people, proc_ptr, rows)
+    amounts = amounts * np.repeat(share, np.diff(new_proc_ptr))
+    net = problem.network
+    lost: dict[tuple[int, str], float] = {}
+    for p in np.flatnonzero(unserved > 1e-9):
+        o = int(packets.origin[p])
+        reason = unserved_reason(problem, int(origins.group[o]), int(why[p]))
+        for s in np.flatnonzero(origins.source_origin == o):
+            key = (int(s), reason)
+            lost[key] = lost.get(key, 0.0) + float(
+                unserved[p] * problem.source_people[s] / origins.people[o]
+            )
+    return Plan(
+        packet_source=source.astype(np.int64),
+        packet_people=people[rows] * share,
+        packet_corridor=corridor[rows],
+        packet_depart_min=packets.depart_min[parent][rows],
+        packet_arrive_min=arrive[rows],
+        path_indptr=new_path_ptr,
+        path_edge=net.arc_edge[arcs].astype(np.int64),
+        path_forward=net.arc_forward[arcs],
+        path_enter_min=enter,
+        proc_indptr=new_proc_ptr,
+        proc_step=steps,
+        proc_people=amounts,
+        step_min=problem.step_min,
+        unserved=[Unserved(s, p, r) for (s, r), p in sorted(lost.items())],
+        seconds=seconds,
+    )
+
+
+def _free_steps(capacity: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The kernel's disjoint-set forest over steps, one row per corridor (with a sentinel at
+    ``steps``): an open step is its own root; a closed one points to the first open step after
+    it, so nights and other closed hours are skipped at once."""
+    corridors, steps = capacity.shape
+    index = np.where(capacity > 1e-9, np.arange(steps), steps)
+    nxt = np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1]
+    return np.concatenate([nxt, np.full((corridors, 1), steps)], axis=1).astype(np.int64)
+
+
+def route_jobs(
+    problem: PlanningProblem,
+    trees: WalkTrees,
+    node: NDArray[np.int64],
+    group: NDArray[np.int64],
+    people: NDArray[np.float64],
+    depart_min: NDArray[np.float64],
+    *,
+    choice: Choice,
+    reroute: bool,
+) -> tuple:
+    """Run the compiled loop on jobs given in order of departure (see
+    :func:`engine_kernel.route_packets` for the tuple it returns)."""
+    net = problem.network
+    remaining = np.ascontiguousarray(problem.corridor_capacity, dtype=np.float64).copy()
+    return route_packets(
+        node,
+        group,
+        people,
+        depart_min,
+        trees.minutes,
+        trees.next_arc,
+        net.indptr,
+        net.arc_head.astype(np.int64),
+        net.arc_edge.astype(np.int64),
+        np.ascontiguousarray(problem.edge_minutes),
+        problem.edge_open,
+        problem.edge_capacity,
+        problem.corridor_node,
+        remaining,
+        _free_steps(remaining),
+        np.zeros((net.edge_count, min(problem.steps, USAGE_WINDOW_STEPS))),
+        problem.steps,
+        problem.step_min,
+        choice == "nearest",
+        reroute,
+    )
+
+
+def run_engine(
+    problem: PlanningProblem,
+    *,
+    choice: Choice,
+    reroute: bool,
+    min_packet_people: float | None = None,
+    trees: WalkTrees | None = None,
+) -> Plan:
+    """Route every packet of ``problem``; see the module docstring."""
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    trees = trees or walk_trees(problem)
+    seconds["shortest_walks"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    origins = origins_of(problem)
+    size = min_packet_people or max(1.0, problem.total_people / 40_000)
+    packets = make_packets(problem, origins, min_people=size)
+    seconds["packets"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    routed = route_jobs(
+        problem,
+        trees,
+        origins.node[packets.origin],
+        origins.group[packets.origin],
+        packets.people,
+        packets.depart_min,
+        choice=choice,
+        reroute=reroute,
+    )
+    seconds["routing"] = time.perf_counter() - t0
+    return _share_among_sources(problem, origins, routed, packets, seconds)

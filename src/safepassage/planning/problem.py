@@ -1,0 +1,172 @@
+"""The evacuation planning problem as arrays: who is where, when they are ready, what roads and
+corridors can carry.
+
+The flow model (docs/planner.md, "Flow model"):
+
+- Time is continuous, in minutes after the scenario's start; capacities are counted per time step
+  of ``step_min`` minutes, step ``k`` covering ``[k·step, (k+1)·step)``.
+- Edge ``e`` takes ``edge_minutes[g, e]`` minutes to walk for group ``g`` (its length over the
+  group's speed, hazards included). At most ``edge_capacity[e]`` people may *enter* it during one
+  step, both directions together (width × specific flow × step). Closed edges carry nobody.
+- People may wait at nodes without limit.
+- Corridor ``c`` sits at node ``corridor_node[c]``; it processes at most ``corridor_capacity[c, k]``
+  people in step ``k`` (throughput × open minutes of the step), and only people who arrived at its
+  node by the start of that step. Group ``g`` may use corridor ``c`` only if ``eligible[g, c]``.
+- Source ``s`` holds ``source_people[s]`` people of group ``source_group[s]`` at node
+  ``source_node[s]`` (from area ``source_area[s]``); by time ``k·step`` at most
+  ``source_people[s] · release_cdf[k]`` of them may have left.
+- The clearance time is the end of the last step in which someone is processed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from safepassage.errors import SafepassageError
+from safepassage.model.network import Network
+from safepassage.model.population import PopulationPlacement
+from safepassage.model.scenario import Scenario
+from safepassage.planning.windows import step_capacity
+
+__all__ = ["RELEASE_QUANTILE", "PlanningProblem", "build_problem"]
+
+# A continuous response curve never reaches 1; the last 0.1 % are taken as ready at its
+# 99.9th percentile, so that a clearance time exists.
+RELEASE_QUANTILE = 0.999
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningProblem:
+    """Arrays of one planning run; see the module docstring for the model."""
+
+    network: Network
+    start: dt.datetime
+    step_min: float
+    steps: int  # the horizon: arrays over time have this many steps
+    groups: tuple[str, ...]
+    group_speed_mps: NDArray[np.float64]  # [G]
+    edge_minutes: NDArray[np.float64]  # [G, E]
+    edge_capacity: NDArray[np.float64]  # [E] people entering per step, both directions
+    edge_open: NDArray[np.bool_]  # [E]
+    corridor_ids: tuple[str, ...]
+    corridor_node: NDArray[np.int64]  # [C]
+    corridor_capacity: NDArray[np.float64]  # [C, steps]
+    eligible: NDArray[np.bool_]  # [G, C]
+    source_node: NDArray[np.int64]  # [S]
+    source_group: NDArray[np.int64]  # [S]
+    source_area: NDArray[np.int64]  # [S]
+    source_people: NDArray[np.float64]  # [S]
+    areas: tuple[str, ...]
+    release_cdf: NDArray[np.float64]  # [steps + 1], share ready by time k·step; ends at 1
+
+    @property
+    def total_people(self) -> float:
+        return float(self.source_people.sum())
+
+    def minutes(self, step: int) -> float:
+        return step * self.step_min
+
+    def released_by(self, minutes: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        """Share of each source's people ready by ``minutes`` (the cdf at the step boundary at or
+        before that time: people become ready at step boundaries)."""
+        k = np.floor(np.asarray(minutes, dtype=np.float64) / self.step_min).astype(np.int64)
+        return np.asarray(self.release_cdf[np.clip(k, 0, self.steps)], dtype=np.float64)
+
+
+def _release_cdf(scenario: Scenario, step_min: float, steps: int) -> NDArray[np.float64]:
+    cdf = scenario.response.cdf(np.arange(steps + 1) * step_min)
+    done = cdf >= RELEASE_QUANTILE
+    if not done.any():
+        msg = (
+            f"the response curve leaves {1 - cdf[-1]:.1%} of people not yet ready after "
+            f"{steps * step_min / 1440:.0f} days; shorten it or plan over a longer horizon"
+        )
+        raise SafepassageError(msg)
+    cdf = np.where(done, 1.0, cdf)
+    return np.maximum.accumulate(cdf)
+
+
+def _horizon_steps(scenario: Scenario, people: float, step_min: float, max_days: float) -> int:
+    """Enough steps for the corridors to process everyone twice over, within ``max_days``."""
+    steps = int(np.ceil(max_days * 1440 / step_min))
+    total = np.zeros(steps)
+    for corridor in scenario.corridors:
+        total += step_capacity(
+            corridor, start=scenario.start_local, zone=scenario.tz, step_min=step_min, steps=steps
+        )
+    cumulative = np.cumsum(total)
+    if cumulative[-1] < people:
+        msg = (
+            f"the open corridors can process {cumulative[-1]:,.0f} people in {max_days:g} days, "
+            f"fewer than the {people:,.0f} expected to leave; open corridors, widen windows or "
+            "plan over more days (--max-days)"
+        )
+        raise SafepassageError(msg)
+    needed = int(np.searchsorted(cumulative, 2.0 * people))
+    return min(steps, max(needed + int(np.ceil(2 * 1440 / step_min)), 1))
+
+
+def build_problem(
+    scenario: Scenario,
+    network: Network,
+    population: PopulationPlacement,
+    corridor_nodes: NDArray[np.int64],
+    *,
+    step_min: float = 1.0,
+    max_days: float = 30.0,
+) -> PlanningProblem:
+    """The planning problem of a prepared scenario.
+
+    People expected to leave are the placed people times ``population.compliance``, split over the
+    groups by their shares.
+    """
+    if not step_min > 0:
+        msg = f"step_min must be > 0 minutes, got {step_min}"
+        raise SafepassageError(msg)
+    groups = scenario.groups
+    speeds = np.array([g.walking_speed_mps or scenario.flow.walking_speed_mps for g in groups])
+    edge_minutes = network.time_s[None, :] * (scenario.flow.walking_speed_mps / speeds)[:, None]
+    edge_minutes = edge_minutes / 60.0
+    compliance = scenario.population.compliance
+    shares = np.array([g.share for g in groups])
+    rows = population.origin_people.shape[0]
+    source_people = (population.origin_people[:, None] * shares[None, :] * compliance).ravel()
+    keep = source_people > 0
+    people = float(source_people[keep].sum())
+    steps = _horizon_steps(scenario, people, step_min, max_days)
+    corridor_capacity = np.stack(
+        [
+            step_capacity(
+                c, start=scenario.start_local, zone=scenario.tz, step_min=step_min, steps=steps
+            )
+            for c in scenario.corridors
+        ]
+    )
+    eligible = np.array(
+        [[g.id in scenario.eligible(c) for c in scenario.corridors] for g in groups], dtype=bool
+    )
+    return PlanningProblem(
+        network=network,
+        start=scenario.start_local,
+        step_min=float(step_min),
+        steps=steps,
+        groups=tuple(g.id for g in groups),
+        group_speed_mps=speeds,
+        edge_minutes=edge_minutes,
+        edge_capacity=network.capacity_ppm * step_min,
+        edge_open=~network.closed,
+        corridor_ids=tuple(c.id for c in scenario.corridors),
+        corridor_node=np.asarray(corridor_nodes, dtype=np.int64),
+        corridor_capacity=corridor_capacity,
+        eligible=eligible,
+        source_node=np.repeat(population.origin_node, len(groups))[keep],
+        source_group=np.tile(np.arange(len(groups)), rows)[keep],
+        source_area=np.repeat(population.origin_area, len(groups))[keep],
+        source_people=source_people[keep],
+        areas=population.areas,
+        release_cdf=_release_cdf(scenario, step_min, steps),
+    )
