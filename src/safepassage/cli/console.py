@@ -25,6 +25,7 @@ _STAGE_LABELS = {
     "network": "Reading OSM and building the network",
     "corridors": "Snapping corridors",
     "population": "Placing population on the network",
+    "planning": "Planning: routes, schedule, baseline and lower bound",
     "scenario": "Writing the demo scenario",
 }
 

@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from safepassage.cli.console import console, print_summary, stage_progress
+from safepassage.cli.plan import plan_and_write, print_plan
 from safepassage.demo.city import write_demo_scenario
 from safepassage.io.atomic import ensure_directory, write_text_atomic
 from safepassage.io.network_export import write_network_geojson
@@ -28,14 +29,24 @@ def demo_command(
 ) -> None:
     """Write the demo scenario (a fictional besieged city) and run safepassage on it."""
     ensure_directory(out, what="--out")
-    with stage_progress(["scenario", "network", "corridors", "population"]) as on_stage:
+    stages = ["scenario", "network", "corridors", "population", "planning"]
+    with stage_progress(stages) as on_stage:
         on_stage("scenario")
         scenario_path = write_demo_scenario(out / "scenario", seed=seed)
         scenario = load_scenario(scenario_path)
         prepared = prepare_scenario(scenario, on_stage=on_stage)
+        on_stage("planning")
+        options = {"step_min": 1.0, "max_days": 30.0}
+        plan = plan_and_write(prepared, options, out / "plan", bound=True)
     summary = prepared_summary(prepared)
     print_summary(summary)
     write_text_atomic(out / "validation.json", json.dumps(summary, indent=2, ensure_ascii=False))
     write_network_geojson(prepared.network, out / "network.geojson")
+    print_plan(plan)
     console.print(Text(f"\nDemo scenario in {scenario_path.parent} (copy and edit it);"))
-    console.print(Text(f"outputs in {out}: validation.json, network.geojson"))
+    console.print(
+        Text(
+            f"outputs in {out}: validation.json, network.geojson, plan/ (plan.json, "
+            "routes.geojson, schedule.csv, plan.npz)"
+        )
+    )

@@ -27,7 +27,7 @@ from safepassage.planning.planner import PlanResult, plan_evacuation
 from safepassage.planning.problem import PlanningProblem, build_problem
 from safepassage.planning.whatif import changed_problem, what_if
 
-__all__ = ["check_command", "plan_command"]
+__all__ = ["check_command", "plan_and_write", "plan_command", "print_plan"]
 
 
 def _problem(prepared: PreparedScenario, options: dict[str, Any]) -> PlanningProblem:
@@ -102,7 +102,7 @@ def _hours(minutes: float | None) -> str:
     return "-" if minutes is None else f"{minutes / 60:,.1f} h"
 
 
-def _print_plan(summary: dict[str, Any]) -> None:
+def print_plan(summary: dict[str, Any]) -> None:
     table = Table(
         title="Evacuation plan (options with their capacity; leaving is voluntary)",
         show_header=False,
@@ -195,25 +195,39 @@ def plan_command(
     with stage_progress(["network", "corridors", "population", "planning"]) as on_stage:
         prepared = prepare_scenario(scenario, on_stage=on_stage)
         on_stage("planning")
-        result = plan_evacuation(_problem(prepared, options), with_bound=bound and not change)
-        comparison = None
-        if change:
-            result, comparison = _what_if_result(result, change, bound)
-            options["what_if"] = change
+        summary = plan_and_write(prepared, options, out, bound=bound, change=change)
+    print_plan(summary)
+    comparison = summary.get("what_if")
+    if comparison:
+        console.print(
+            f"what-if: clearance {comparison['clearance_change_min'] / 60:+.1f} h against the "
+            f"base plan; {comparison['people_rerouted']:,.0f} people re-routed",
+            highlight=False,
+        )
+    console.print(f"plan written to {out}: plan.json, routes.geojson, schedule.csv, plan.npz")
+
+
+def plan_and_write(
+    prepared: PreparedScenario,
+    options: dict[str, Any],
+    out: Path,
+    *,
+    bound: bool,
+    change: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Plan (and re-plan for a what-if), write the four files into ``out``; the summary."""
+    scenario = prepared.scenario
+    result = plan_evacuation(_problem(prepared, options), with_bound=bound and not change)
+    comparison = None
+    if change:
+        result, comparison = _what_if_result(result, change, bound)
+        options = {**options, "what_if": change}
     summary = plan_summary(result, options={**options, "scenario": str(scenario.source_path)})
     if comparison:
         summary["what_if"] = comparison
     names = {c.id: c.name for c in scenario.corridors}
     write_plan_files(out, result.problem, result.plan, summary, names)
-    _print_plan(summary)
-    if comparison:
-        console.print(
-            f"what-if: clearance {comparison['clearance_change_min'] / 60:+.1f} h "
-            f"against the base plan; {comparison['people_rerouted']:,.0f} people "
-            "re-routed",
-            highlight=False,
-        )
-    console.print(f"plan written to {out}: plan.json, routes.geojson, schedule.csv, plan.npz")
+    return summary
 
 
 def check_command(

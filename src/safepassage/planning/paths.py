@@ -38,7 +38,7 @@ def _reverse_graph(
     first[1:] = (heads[arcs][1:] != heads[arcs][:-1]) | (tails[arcs][1:] != tails[arcs][:-1])
     arcs = arcs[first]
     n = net.node_count
-    # csgraph drops explicit zeros; walking times are > 0 because lengths are floored at 1 cm
+    # explicit zeros stay edges in csgraph, so a zero walking time is still a street
     graph = sparse.csr_matrix((weights[arcs], (heads[arcs], tails[arcs])), shape=(n, n))
     return graph, arcs
 

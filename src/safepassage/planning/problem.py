@@ -90,23 +90,46 @@ def _release_cdf(scenario: Scenario, step_min: float, steps: int) -> NDArray[np.
     return np.maximum.accumulate(cdf)
 
 
-def _horizon_steps(scenario: Scenario, people: float, step_min: float, max_days: float) -> int:
-    """Enough steps for the corridors to process everyone twice over, within ``max_days``."""
+def _horizon_steps(
+    scenario: Scenario, people_per_group: NDArray[np.float64], step_min: float, max_days: float
+) -> int:
+    """Enough steps for each group's eligible corridors to process that group, and all corridors
+    everyone, twice over (plus two days for walking and the response curve), within
+    ``max_days``; every group with an open corridor must fit into its capacity by then."""
     steps = int(np.ceil(max_days * 1440 / step_min))
-    total = np.zeros(steps)
-    for corridor in scenario.corridors:
-        total += step_capacity(
-            corridor, start=scenario.start_local, zone=scenario.tz, step_min=step_min, steps=steps
+    capacity = np.stack(
+        [
+            step_capacity(
+                c, start=scenario.start_local, zone=scenario.tz, step_min=step_min, steps=steps
+            )
+            for c in scenario.corridors
+        ]
+    )
+    needed = 0
+    demands = [
+        (
+            group.id,
+            np.array([group.id in scenario.eligible(c) for c in scenario.corridors]),
+            float(people),
         )
-    cumulative = np.cumsum(total)
-    if cumulative[-1] < people:
-        msg = (
-            f"the open corridors can process {cumulative[-1]:,.0f} people in {max_days:g} days, "
-            f"fewer than the {people:,.0f} expected to leave; open corridors, widen windows or "
-            "plan over more days (--max-days)"
-        )
-        raise SafepassageError(msg)
-    needed = int(np.searchsorted(cumulative, 2.0 * people))
+        for group, people in zip(scenario.groups, people_per_group, strict=True)
+        if people > 0
+    ]
+    demands.append(
+        ("everyone", np.ones(len(scenario.corridors), bool), float(people_per_group.sum()))
+    )
+    for name, usable, people in demands:
+        cumulative = np.cumsum(capacity[usable].sum(axis=0))
+        if cumulative[-1] <= 0:
+            continue  # nobody of this group can leave: the planner reports them unserved
+        if cumulative[-1] < people:
+            msg = (
+                f"the corridors open to {name} can process {cumulative[-1]:,.0f} people in "
+                f"{max_days:g} days, fewer than the {people:,.0f} expected to leave; open "
+                "corridors, widen windows or plan over more days (--max-days)"
+            )
+            raise SafepassageError(msg)
+        needed = max(needed, int(np.searchsorted(cumulative, 2.0 * people)))
     return min(steps, max(needed + int(np.ceil(2 * 1440 / step_min)), 1))
 
 
@@ -136,8 +159,8 @@ def build_problem(
     rows = population.origin_people.shape[0]
     source_people = (population.origin_people[:, None] * shares[None, :] * compliance).ravel()
     keep = source_people > 0
-    people = float(source_people[keep].sum())
-    steps = _horizon_steps(scenario, people, step_min, max_days)
+    per_group = source_people.reshape(rows, len(groups)).sum(axis=0)
+    steps = _horizon_steps(scenario, per_group, step_min, max_days)
     corridor_capacity = np.stack(
         [
             step_capacity(
