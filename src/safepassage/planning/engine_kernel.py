@@ -19,16 +19,8 @@ BEYOND_HORIZON = 2
 
 
 @numba.njit(cache=True)
-def _grow_i(a, n):
-    if n <= a.shape[0]:
-        return a
-    b = np.empty(max(n, 2 * a.shape[0]), dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
-
-
-@numba.njit(cache=True)
-def _grow_f(a, n):
+def _grow(a, n):
+    """``a``, or a copy at least twice as long when it has fewer than ``n`` places."""
     if n <= a.shape[0]:
         return a
     b = np.empty(max(n, 2 * a.shape[0]), dtype=a.dtype)
@@ -252,8 +244,8 @@ def route_packets(
                 row[k] -= take
                 left -= take
                 if start + count >= proc_step.shape[0]:
-                    proc_step = _grow_i(proc_step, start + count + 64)
-                    proc_people = _grow_f(proc_people, start + count + 64)
+                    proc_step = _grow(proc_step, start + count + 64)
+                    proc_people = _grow(proc_people, start + count + 64)
                 proc_step[start + count] = k
                 proc_people[start + count] = take
                 count += 1
@@ -264,20 +256,20 @@ def route_packets(
                 unserved[p] += left
                 why[p] = BEYOND_HORIZON
             if rows + 1 >= parent.shape[0]:
-                parent = _grow_i(parent, 2 * rows + 2)
-                people = _grow_f(people, 2 * rows + 2)
-                corridor = _grow_i(corridor, 2 * rows + 2)
-                arrive_at = _grow_f(arrive_at, 2 * rows + 2)
-                path_ptr = _grow_i(path_ptr, 2 * rows + 3)
-                proc_ptr = _grow_i(proc_ptr, 2 * rows + 3)
+                parent = _grow(parent, 2 * rows + 2)
+                people = _grow(people, 2 * rows + 2)
+                corridor = _grow(corridor, 2 * rows + 2)
+                arrive_at = _grow(arrive_at, 2 * rows + 2)
+                path_ptr = _grow(path_ptr, 2 * rows + 3)
+                proc_ptr = _grow(proc_ptr, 2 * rows + 3)
             parent[rows] = p
             people[rows] = q - left
             corridor[rows] = c
             arrive_at[rows] = arrive
             proc_ptr[rows + 1] = start + count
             at = path_ptr[rows]
-            path_arc = _grow_i(path_arc, at + use_arcs.shape[0])
-            path_enter = _grow_f(path_enter, at + use_arcs.shape[0])
+            path_arc = _grow(path_arc, at + use_arcs.shape[0])
+            path_enter = _grow(path_enter, at + use_arcs.shape[0])
             path_arc[at : at + use_arcs.shape[0]] = use_arcs
             path_enter[at : at + use_arcs.shape[0]] = enter
             path_ptr[rows + 1] = at + use_arcs.shape[0]
