@@ -32,6 +32,9 @@ Choice = Literal["balanced", "nearest"]
 # Steps of edge use kept ahead of the current departure (see reservations.py): a packet that would
 # still be walking this long after leaving counts as not out within the horizon.
 USAGE_WINDOW_STEPS = 2048
+# How much later (minutes) a group with a corridor of its own accepts to finish there rather than
+# take a corridor that other groups need (see _sharing_penalty); measured on the benchmarks.
+SHARE_PENALTY_MIN = 480.0
 
 
 def unserved_reason(problem: PlanningProblem, group: int, code: int) -> str:
@@ -120,6 +123,18 @@ def _free_steps(capacity: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.concatenate([nxt, np.full((corridors, 1), steps)], axis=1).astype(np.int64)
 
 
+def _sharing_penalty(problem: PlanningProblem, penalty_min: float) -> NDArray[np.float64]:
+    """Steps added, in the corridor choice, for group g taking corridor c: ``penalty_min`` times
+    the share of c's eligible people who belong to other groups. A group with a corridor of its
+    own keeps off the corridors others depend on unless its own is much slower."""
+    groups = len(problem.groups)
+    demand = np.bincount(problem.source_group, weights=problem.source_people, minlength=groups)
+    eligible_demand = problem.eligible * demand[:, None]  # [G, C]
+    total = eligible_demand.sum(axis=0)
+    others = np.where(total > 0, (total[None, :] - eligible_demand) / np.maximum(total, 1e-12), 0)
+    return np.ascontiguousarray(penalty_min / problem.step_min * others, dtype=np.float64)
+
+
 def route_jobs(
     problem: PlanningProblem,
     trees: WalkTrees,
@@ -130,6 +145,7 @@ def route_jobs(
     *,
     choice: Choice,
     reroute: bool,
+    share_penalty_min: float = SHARE_PENALTY_MIN,
 ) -> tuple:
     """Run the compiled loop on jobs given in order of departure (see
     :func:`engine_kernel.route_packets` for the tuple it returns)."""
@@ -156,6 +172,7 @@ def route_jobs(
         problem.step_min,
         choice == "nearest",
         reroute,
+        _sharing_penalty(problem, share_penalty_min),
     )
 
 

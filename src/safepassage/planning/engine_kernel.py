@@ -86,10 +86,12 @@ def _choose(
     depart,
     people,
     nearest,
+    penalty,
 ):
     """The corridor this packet should use: the nearest by walk, or (balanced) the one where its
     last person would be processed soonest, walking its shortest route through the streets as
-    they are already booked (so a congested bridge counts)."""
+    they are already booked (so a congested bridge counts), plus ``penalty[c]`` steps for
+    taking a corridor that other groups need."""
     best = -1
     best_q = 0.0
     best_finish = np.inf
@@ -108,7 +110,7 @@ def _choose(
             if not np.isfinite(arrive):
                 continue
             k = _first_step(arrive, step_min)
-            finish = float(_finish_step(remaining[c], free[c], k, q))
+            finish = float(_finish_step(remaining[c], free[c], k, q)) + penalty[c]
         if finish < best_finish or (finish == best_finish and walks[c] < best_walk):
             best, best_q, best_finish, best_walk = c, q, finish, walks[c]
     return best, best_q
@@ -151,6 +153,7 @@ def route_packets(
     step_min,
     nearest,
     reroute,
+    penalty,
 ):
     """Route packets in the given order (by departure). ``used`` is the ring of edge use (see
     :mod:`safepassage.planning.reservations`). Returns per output row (a packet may be split where
@@ -197,6 +200,7 @@ def route_packets(
                 depart,
                 left_p,
                 nearest,
+                penalty[g],
             )
             if c < 0:
                 unserved[p] += left_p

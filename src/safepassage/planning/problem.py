@@ -95,7 +95,8 @@ def _horizon_steps(
 ) -> int:
     """Enough steps for each group's eligible corridors to process that group, and all corridors
     everyone, twice over (plus two days for walking and the response curve), within
-    ``max_days``; every group with an open corridor must fit into its capacity by then."""
+    ``max_days``; every group with an open corridor must fit into its capacity by then, and
+    the response curve must have everyone ready."""
     steps = int(np.ceil(max_days * 1440 / step_min))
     capacity = np.stack(
         [
@@ -130,6 +131,10 @@ def _horizon_steps(
             )
             raise SafepassageError(msg)
         needed = max(needed, int(np.searchsorted(cumulative, 2.0 * people)))
+    # and the response curve must have everyone ready well inside the horizon
+    ready = scenario.response.cdf(np.arange(steps + 1) * step_min) >= RELEASE_QUANTILE
+    if ready.any():
+        needed = max(needed, int(np.argmax(ready)))
     return min(steps, max(needed + int(np.ceil(2 * 1440 / step_min)), 1))
 
 
