@@ -25,7 +25,7 @@ from safepassage.planning.paths import WalkTrees, walk_trees
 from safepassage.planning.plan import Plan, Unserved
 from safepassage.planning.problem import PlanningProblem
 
-__all__ = ["Choice", "route_jobs", "run_engine", "unserved_reason"]
+__all__ = ["SHARE_PENALTY_MIN", "Choice", "route_jobs", "run_engine", "unserved_reason"]
 
 Choice = Literal["balanced", "nearest"]
 
@@ -33,7 +33,7 @@ Choice = Literal["balanced", "nearest"]
 # still be walking this long after leaving counts as not out within the horizon.
 USAGE_WINDOW_STEPS = 2048
 # How much later (minutes) a group with a corridor of its own accepts to finish there rather than
-# take a corridor that other groups need (see _sharing_penalty); measured on the benchmarks.
+# take a corridor that other groups need (see _sharing_penalty): the planner tries 0 and this.
 SHARE_PENALTY_MIN = 480.0
 
 
@@ -145,7 +145,7 @@ def route_jobs(
     *,
     choice: Choice,
     reroute: bool,
-    share_penalty_min: float = SHARE_PENALTY_MIN,
+    share_penalty_min: float = 0.0,
 ) -> tuple:
     """Run the compiled loop on jobs given in order of departure (see
     :func:`engine_kernel.route_packets` for the tuple it returns)."""
@@ -183,6 +183,7 @@ def run_engine(
     reroute: bool,
     min_packet_people: float | None = None,
     trees: WalkTrees | None = None,
+    share_penalty_min: float = 0.0,
 ) -> Plan:
     """Route every packet of ``problem``; see the module docstring."""
     seconds: dict[str, float] = {}
@@ -204,6 +205,7 @@ def run_engine(
         packets.depart_min,
         choice=choice,
         reroute=reroute,
+        share_penalty_min=share_penalty_min,
     )
     seconds["routing"] = time.perf_counter() - t0
     return _share_among_sources(problem, origins, routed, packets, seconds)

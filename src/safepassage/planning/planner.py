@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from safepassage.planning.bound import BoundReport, lower_bounds
-from safepassage.planning.engine import run_engine
+from safepassage.planning.engine import SHARE_PENALTY_MIN, run_engine
 from safepassage.planning.paths import walk_trees
 from safepassage.planning.plan import Plan
 from safepassage.planning.problem import PlanningProblem
@@ -31,6 +31,11 @@ class PlanResult:
         return self.plan.clearance_time_min / self.bound.value_min - 1.0
 
 
+def _rank(plan: Plan) -> tuple[float, float]:
+    """Fewest people left unserved first, then the earliest clearance."""
+    return (sum(u.people for u in plan.unserved), plan.clearance_time_min)
+
+
 def plan_evacuation(
     problem: PlanningProblem, *, with_bound: bool = True, bound_time_limit_s: float = 60.0
 ) -> PlanResult:
@@ -41,7 +46,13 @@ def plan_evacuation(
     trees = walk_trees(problem)
     seconds["shortest_walks"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    plan = run_engine(problem, choice="balanced", reroute=True, trees=trees)
+    # two passes, the better kept: plain balancing, and with groups that have a corridor of their
+    # own keeping off shared ones (which helps when checkpoints bind, hurts when releases do)
+    plans = [
+        run_engine(problem, choice="balanced", reroute=True, trees=trees, share_penalty_min=p)
+        for p in (0.0, SHARE_PENALTY_MIN)
+    ]
+    plan = min(plans, key=_rank)
     seconds["plan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     baseline = run_engine(problem, choice="nearest", reroute=False, trees=trees)
