@@ -13,7 +13,7 @@ routed packet is then shared among the sources (areas) of its origin in proporti
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +25,7 @@ from safepassage.planning.paths import WalkTrees, walk_trees
 from safepassage.planning.plan import Plan, Unserved
 from safepassage.planning.problem import PlanningProblem
 
-__all__ = ["SHARE_PENALTY_MIN", "Choice", "route_jobs", "run_engine", "unserved_reason"]
+__all__ = ["SHARE_PENALTY_MIN", "Choice", "Routed", "route_jobs", "run_engine", "unserved_reason"]
 
 Choice = Literal["balanced", "nearest"]
 
@@ -51,55 +51,41 @@ def unserved_reason(problem: PlanningProblem, group: int, code: int) -> str:
 def _share_among_sources(
     problem: PlanningProblem,
     origins: Origins,
-    routed: tuple,
+    routed: Routed,
     packets: Packets,
     seconds: dict[str, float],
 ) -> Plan:
-    (
-        parent,
-        people,
-        corridor,
-        arrive,
-        path_ptr,
-        path_arc,
-        path_enter,
-        proc_ptr,
-        proc_step,
-        proc_people,
-        unserved,
-        why,
-    ) = routed
-    origin = packets.origin[parent]
+    origin = packets.origin[routed.parent]
     # every source of each routed packet's origin gets its share of the packet
     by_origin = np.argsort(origins.source_origin, kind="stable")
     first = np.searchsorted(origins.source_origin[by_origin], origin, side="left")
     count = np.searchsorted(origins.source_origin[by_origin], origin, side="right") - first
-    rows = np.repeat(np.arange(parent.shape[0]), count)
+    rows = np.repeat(np.arange(routed.parent.shape[0]), count)
     source = by_origin[
         np.repeat(first - np.cumsum(count) + count, count) + np.arange(rows.shape[0])
     ]
     share = problem.source_people[source] / origins.people[origin[rows]]
-    arcs, new_path_ptr = take_rows(path_arc, path_ptr, rows)
-    enter, _ = take_rows(path_enter, path_ptr, rows)
-    steps, new_proc_ptr = take_rows(proc_step, proc_ptr, rows)
-    amounts, _ = take_rows(proc_people, proc_ptr, rows)
+    arcs, new_path_ptr = take_rows(routed.path_arc, routed.path_ptr, rows)
+    enter, _ = take_rows(routed.path_enter, routed.path_ptr, rows)
+    steps, new_proc_ptr = take_rows(routed.proc_step, routed.proc_ptr, rows)
+    amounts, _ = take_rows(routed.proc_people, routed.proc_ptr, rows)
     amounts = amounts * np.repeat(share, np.diff(new_proc_ptr))
     net = problem.network
     lost: dict[tuple[int, str], float] = {}
-    for p in np.flatnonzero(unserved > 1e-9):
+    for p in np.flatnonzero(routed.unserved > 1e-9):
         o = int(packets.origin[p])
-        reason = unserved_reason(problem, int(origins.group[o]), int(why[p]))
+        reason = unserved_reason(problem, int(origins.group[o]), int(routed.why[p]))
         for s in np.flatnonzero(origins.source_origin == o):
             key = (int(s), reason)
             lost[key] = lost.get(key, 0.0) + float(
-                unserved[p] * problem.source_people[s] / origins.people[o]
+                routed.unserved[p] * problem.source_people[s] / origins.people[o]
             )
     return Plan(
         packet_source=source.astype(np.int64),
-        packet_people=people[rows] * share,
-        packet_corridor=corridor[rows],
-        packet_depart_min=packets.depart_min[parent][rows],
-        packet_arrive_min=arrive[rows],
+        packet_people=routed.people[rows] * share,
+        packet_corridor=routed.corridor[rows],
+        packet_depart_min=packets.depart_min[routed.parent][rows],
+        packet_arrive_min=routed.arrive[rows],
         path_indptr=new_path_ptr,
         path_edge=net.arc_edge[arcs].astype(np.int64),
         path_forward=net.arc_forward[arcs],
@@ -135,6 +121,25 @@ def _sharing_penalty(problem: PlanningProblem, penalty_min: float) -> NDArray[np
     return np.ascontiguousarray(penalty_min / problem.step_min * others, dtype=np.float64)
 
 
+class Routed(NamedTuple):
+    """What the compiled loop returns (see :func:`engine_kernel.route_packets`): per routed row
+    its parent job, people, corridor, arrival, route and processing (CSR); per job the people
+    left unserved and the reason code."""
+
+    parent: NDArray[np.int64]
+    people: NDArray[np.float64]
+    corridor: NDArray[np.int64]
+    arrive: NDArray[np.float64]
+    path_ptr: NDArray[np.int64]
+    path_arc: NDArray[np.int64]
+    path_enter: NDArray[np.float64]
+    proc_ptr: NDArray[np.int64]
+    proc_step: NDArray[np.int64]
+    proc_people: NDArray[np.float64]
+    unserved: NDArray[np.float64]
+    why: NDArray[np.int64]
+
+
 def route_jobs(
     problem: PlanningProblem,
     trees: WalkTrees,
@@ -146,33 +151,34 @@ def route_jobs(
     choice: Choice,
     reroute: bool,
     share_penalty_min: float = 0.0,
-) -> tuple:
-    """Run the compiled loop on jobs given in order of departure (see
-    :func:`engine_kernel.route_packets` for the tuple it returns)."""
+) -> Routed:
+    """Run the compiled loop on jobs given in order of departure."""
     net = problem.network
     remaining = np.ascontiguousarray(problem.corridor_capacity, dtype=np.float64).copy()
-    return route_packets(
-        node,
-        group,
-        people,
-        depart_min,
-        trees.minutes,
-        trees.next_arc,
-        net.indptr,
-        net.arc_head.astype(np.int64),
-        net.arc_edge.astype(np.int64),
-        np.ascontiguousarray(problem.edge_minutes),
-        problem.edge_open,
-        problem.edge_capacity,
-        problem.corridor_node,
-        remaining,
-        _free_steps(remaining),
-        np.zeros((net.edge_count, min(problem.steps, USAGE_WINDOW_STEPS))),
-        problem.steps,
-        problem.step_min,
-        choice == "nearest",
-        reroute,
-        _sharing_penalty(problem, share_penalty_min),
+    return Routed(
+        *route_packets(
+            node,
+            group,
+            people,
+            depart_min,
+            trees.minutes,
+            trees.next_arc,
+            net.indptr,
+            net.arc_head.astype(np.int64),
+            net.arc_edge.astype(np.int64),
+            np.ascontiguousarray(problem.edge_minutes),
+            problem.edge_open,
+            problem.edge_capacity,
+            problem.corridor_node,
+            remaining,
+            _free_steps(remaining),
+            np.zeros((net.edge_count, min(problem.steps, USAGE_WINDOW_STEPS))),
+            problem.steps,
+            problem.step_min,
+            choice == "nearest",
+            reroute,
+            _sharing_penalty(problem, share_penalty_min),
+        )
     )
 
 

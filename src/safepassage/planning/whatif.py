@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from safepassage.errors import SafepassageError
 from safepassage.planning.csr import Joined, indptr_of, row_index
-from safepassage.planning.engine import route_jobs, unserved_reason
+from safepassage.planning.engine import Routed, route_jobs, unserved_reason
 from safepassage.planning.paths import walk_trees
 from safepassage.planning.plan import Plan, Unserved
 from safepassage.planning.problem import PlanningProblem
@@ -129,16 +129,15 @@ def what_if(
         reroute=True,
     )
     plan = _stitch(problem, base, cut, order, routed, at_step)
-    moved = _rerouted(base, plan, order, routed)
+    moved = _rerouted(base, order, routed)
     seconds = {"what_if": time.perf_counter() - t0}
     plan = dataclasses.replace(plan, seconds=seconds)
     return WhatIf(changed, plan, at, moved, float(rest[going].sum()))
 
 
-def _rerouted(base: Plan, plan: Plan, order: NDArray[np.int64], routed: tuple) -> float:
-    parent, people, corridor = routed[0], routed[1], routed[2]
-    before = base.packet_corridor[order[parent]]
-    return float(people[corridor != before].sum())
+def _rerouted(base: Plan, order: NDArray[np.int64], routed: Routed) -> float:
+    before = base.packet_corridor[order[routed.parent]]
+    return float(routed.people[routed.corridor != before].sum())
 
 
 def _stitch(
@@ -146,25 +145,11 @@ def _stitch(
     base: Plan,
     cut: _Cut,
     order: NDArray[np.int64],
-    routed: tuple,
+    routed: Routed,
     at_step: int,
 ) -> Plan:
     """One plan: the base packets' people already out (their route, their processing before
     ``at``), then each continuation (route so far + new route, new processing)."""
-    (
-        parent,
-        people,
-        corridor,
-        arrive,
-        path_ptr,
-        path_arc,
-        path_enter,
-        proc_ptr,
-        proc_step,
-        proc_people,
-        unserved,
-        why,
-    ) = routed
     net = problem.network
     kept = np.flatnonzero(cut.out > 1e-9)
     # kept parts: the whole base route, only the processing before `at`
@@ -176,32 +161,35 @@ def _stitch(
     k_proc_ptr = indptr_of(np.bincount(k_rows[early], minlength=kept.shape[0]))
     k_step, k_people = k_step[early], k_people[early]
     # continuations: the base route entered before `at`, then the new route
-    p = order[parent]
+    p = order[routed.parent]
     pre, pre_ptr = row_index(base.path_indptr, p, cut.prefix_len[p])
-    join = Joined(pre_ptr, path_ptr)
+    join = Joined(pre_ptr, routed.path_ptr)
     c_ptr = join.indptr
-    c_edge = join(base.path_edge[pre], net.arc_edge[path_arc].astype(np.int64))
-    c_fwd = join(base.path_forward[pre], net.arc_forward[path_arc])
-    c_enter = join(base.path_enter_min[pre], path_enter)
+    c_edge = join(base.path_edge[pre], net.arc_edge[routed.path_arc].astype(np.int64))
+    c_fwd = join(base.path_forward[pre], net.arc_forward[routed.path_arc])
+    c_enter = join(base.path_enter_min[pre], routed.path_enter)
     both = np.concatenate([kept, p])
     lost = {(u.source, u.reason): u.people for u in base.unserved}
-    for j in np.flatnonzero(unserved > 1e-9).tolist():
+    for j in np.flatnonzero(routed.unserved > 1e-9).tolist():
         source = int(base.packet_source[order[j]])
-        key = (source, unserved_reason(problem, int(problem.source_group[source]), int(why[j])))
-        lost[key] = lost.get(key, 0.0) + float(unserved[j])
+        key = (
+            source,
+            unserved_reason(problem, int(problem.source_group[source]), int(routed.why[j])),
+        )
+        lost[key] = lost.get(key, 0.0) + float(routed.unserved[j])
     return Plan(
         packet_source=base.packet_source[both],
-        packet_people=np.concatenate([cut.out[kept], people]),
-        packet_corridor=np.concatenate([base.packet_corridor[kept], corridor]),
+        packet_people=np.concatenate([cut.out[kept], routed.people]),
+        packet_corridor=np.concatenate([base.packet_corridor[kept], routed.corridor]),
         packet_depart_min=base.packet_depart_min[both],
-        packet_arrive_min=np.concatenate([base.packet_arrive_min[kept], arrive]),
+        packet_arrive_min=np.concatenate([base.packet_arrive_min[kept], routed.arrive]),
         path_indptr=np.concatenate([k_path_ptr, k_path_ptr[-1] + c_ptr[1:]]),
         path_edge=np.concatenate([base.path_edge[k_arcs], c_edge]),
         path_forward=np.concatenate([base.path_forward[k_arcs], c_fwd]).astype(bool),
         path_enter_min=np.concatenate([base.path_enter_min[k_arcs], c_enter]),
-        proc_indptr=np.concatenate([k_proc_ptr, k_proc_ptr[-1] + proc_ptr[1:]]),
-        proc_step=np.concatenate([k_step, proc_step]),
-        proc_people=np.concatenate([k_people, proc_people]),
+        proc_indptr=np.concatenate([k_proc_ptr, k_proc_ptr[-1] + routed.proc_ptr[1:]]),
+        proc_step=np.concatenate([k_step, routed.proc_step]),
+        proc_people=np.concatenate([k_people, routed.proc_people]),
         step_min=problem.step_min,
         unserved=[Unserved(s, v, r) for (s, r), v in sorted(lost.items())],
     )
