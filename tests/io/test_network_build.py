@@ -157,7 +157,7 @@ def test_clip_that_leaves_nothing_names_the_clip(small):
 
 
 def test_unreadable_file_says_permission_denied(small, monkeypatch):
-    monkeypatch.setattr("safepassage.io.osm.os.access", lambda *_args, **_kw: False)
+    monkeypatch.setattr("safepassage.io.files.os.access", lambda *_args, **_kw: False)
     with pytest.raises(DataError) as info:
         build_network(NetworkSpec(osm=small))
     assert str(info.value) == (

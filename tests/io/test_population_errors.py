@@ -221,6 +221,6 @@ def test_a_folder_without_suffix_has_no_format(tmp_path):
 
 def test_unreadable_population_file(tmp_path, monkeypatch):
     path = write_text(tmp_path / "points.csv", HEAD + f"{LAT},{LON},3\n")
-    monkeypatch.setattr("safepassage.io.population_parcels.os.access", lambda *_a, **_k: False)
+    monkeypatch.setattr("safepassage.io.files.os.access", lambda *_a, **_k: False)
     message = fails(PopulationSource(path=path))
     assert "cannot read the HXL population file (permission denied)" in message

@@ -6,7 +6,6 @@ width and direction. :mod:`safepassage.io.network_build` turns it into a :class:
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import osmium
 from numpy.typing import NDArray
 
 from safepassage.errors import DataError
+from safepassage.io.files import require_readable_file
 from safepassage.io.osm_tags import (
     parse_lanes,
     parse_width_m,
@@ -60,16 +60,7 @@ class OsmWays:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        msg = f"{path}: OSM file not found; check network.osm in the scenario"
-        raise DataError(msg)
-    if not path.is_file():
-        msg = f"{path}: is not a file; network.osm must name an .osm.pbf, .osm or .osm.bz2 file"
-        raise DataError(msg)
-    if not os.access(path, os.R_OK):
-        # pyosmium would report a permission problem as a read error ("is the file complete?")
-        msg = f"{path}: cannot read the OSM file (permission denied); check its permissions"
-        raise DataError(msg)
+    require_readable_file(path, what="OSM", named_by="network.osm")
     if not path.name.lower().endswith(OSM_SUFFIXES):
         msg = (
             f"{path}: unknown OSM format; use an .osm.pbf, .osm or .osm.bz2 file "

@@ -9,7 +9,6 @@ point or a polygon each, already projected to the network's metres, so that
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safepassage.errors import DataError
+from safepassage.io.files import require_readable_file
 from safepassage.model.scenario import PopulationSource
 
 __all__ = [
@@ -81,15 +81,7 @@ def source_label(source: PopulationSource) -> str:
 
 def check_file(path: Path, *, what: str) -> None:
     """Raise a one-line :class:`DataError` unless ``path`` is an existing, readable file."""
-    if not path.exists():
-        msg = f"{path}: {what} file not found; check population.sources in the scenario"
-        raise DataError(msg)
-    if not path.is_file():
-        msg = f"{path}: is not a file; population.sources must name the {what} file itself"
-        raise DataError(msg)
-    if not os.access(path, os.R_OK):
-        msg = f"{path}: cannot read the {what} file (permission denied); check its permissions"
-        raise DataError(msg)
+    require_readable_file(path, what=what, named_by="population.sources")
 
 
 def parse_count(value: Any, *, where: str, column: str) -> float:

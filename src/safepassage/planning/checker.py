@@ -37,99 +37,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from safepassage.planning.checker_report import RULES, CheckReport, Findings, Violation
 from safepassage.planning.plan import Plan
 from safepassage.planning.problem import PlanningProblem
 
 __all__ = ["RULES", "CheckReport", "Violation", "check_plan"]
-
-RULES: tuple[str, ...] = (
-    "structure",
-    "conservation",
-    "path",
-    "closed_edge",
-    "edge_capacity",
-    "corridor_capacity",
-    "window",
-    "eligibility",
-    "release",
-    "arrival",
-    "processing",
-    "clearance",
-)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: where (packet, source, street, corridor, step, as they apply) and why."""
-
-    rule: str
-    message: str
-    packet: int | None = None
-    source: int | None = None
-    edge: int | None = None
-    corridor: int | None = None
-    step: int | None = None
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """The verdict on a plan.
-
-    ``violations`` keeps at most ``max_per_rule`` examples of each rule; ``counts`` counts them
-    all. ``stats`` holds what was checked and the recomputed figures: ``people``, ``unserved``,
-    ``packets``, ``arcs``, ``max_edge_load_ratio``, ``max_corridor_load_ratio``,
-    ``clearance_time_min`` and ``seconds``.
-    """
-
-    ok: bool
-    violations: list[Violation]
-    counts: dict[str, int]
-    stats: dict[str, float] = field(default_factory=dict)
-
-    def summary(self, *, examples: int = 3) -> str:
-        """A few lines for a terminal: the verdict, then each broken rule with examples."""
-        people = self.stats.get("people", 0.0)
-        packets = int(self.stats.get("packets", 0))
-        if self.ok:
-            return f"plan OK: {people:,.0f} people in {packets:,} packets, every rule holds"
-        broken = {rule: n for rule, n in self.counts.items() if n}
-        total = sum(broken.values())
-        lines = [
-            f"plan BROKEN: {total:,} violation{'s' * (total != 1)} of "
-            f"{len(broken)} rule{'s' * (len(broken) != 1)}"
-        ]
-        for rule, n in broken.items():
-            lines.append(f"  {rule}: {n:,}")
-            shown = [v for v in self.violations if v.rule == rule][:examples]
-            lines.extend(f"    - {v.message}" for v in shown)
-        return "\n".join(lines)
-
-
-_Describe = Callable[[int], tuple[str, dict[str, int]]]
-
-
-class _Findings:
-    """Counts every violation, keeps the first ``limit`` of each rule with a message."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.counts = dict.fromkeys(RULES, 0)
-        self.kept: list[Violation] = []
-
-    def add(self, rule: str, bad: NDArray[np.bool_], describe: _Describe) -> None:
-        where = np.flatnonzero(bad)
-        room = max(self.limit - min(self.counts[rule], self.limit), 0)
-        self.counts[rule] += int(where.shape[0])
-        for i in where[:room]:
-            message, ids = describe(int(i))
-            self.kept.append(Violation(rule=rule, message=message, **ids))
 
 
 def _not_above(value: NDArray[Any], bound: NDArray[Any], tol: float) -> NDArray[np.bool_]:
@@ -248,7 +165,7 @@ def _structure_problems(problem: PlanningProblem, plan: Plan) -> list[str]:
 # -- rules --------------------------------------------------------------------------------------
 
 
-def _check_amounts(r: _Replay, f: _Findings) -> None:
+def _check_amounts(r: _Replay, f: Findings) -> None:
     pl = r.plan
     f.add(
         "conservation",
@@ -283,7 +200,7 @@ def _check_amounts(r: _Replay, f: _Findings) -> None:
     )
 
 
-def _check_sources(r: _Replay, f: _Findings) -> None:
+def _check_sources(r: _Replay, f: Findings) -> None:
     pr, pl = r.problem, r.plan
     sources = pr.source_people.shape[0]
     us_source = np.array([u.source for u in pl.unserved], dtype=np.int64)
@@ -314,7 +231,7 @@ def _check_sources(r: _Replay, f: _Findings) -> None:
     )
 
 
-def _check_route_ends(r: _Replay, f: _Findings, tail: NDArray, head: NDArray) -> None:
+def _check_route_ends(r: _Replay, f: Findings, tail: NDArray, head: NDArray) -> None:
     pr, pl = r.problem, r.plan
     start_node = pr.source_node[r.source]
     end_node = pr.corridor_node[r.corridor]
@@ -349,7 +266,7 @@ def _check_route_ends(r: _Replay, f: _Findings, tail: NDArray, head: NDArray) ->
     )
 
 
-def _check_paths(r: _Replay, f: _Findings) -> None:
+def _check_paths(r: _Replay, f: Findings) -> None:
     pr, pl = r.problem, r.plan
     net = pr.network
     edge, forward, enter = pl.path_edge, pl.path_forward, pl.path_enter_min
@@ -401,7 +318,7 @@ def _check_paths(r: _Replay, f: _Findings) -> None:
     )
 
 
-def _check_arrival(r: _Replay, f: _Findings) -> None:
+def _check_arrival(r: _Replay, f: Findings) -> None:
     pl = r.plan
     earliest = pl.packet_depart_min.copy()
     earliest[r.nonempty] = pl.path_enter_min[r.last_arc] + r.travel[r.last_arc]
@@ -417,7 +334,7 @@ def _check_arrival(r: _Replay, f: _Findings) -> None:
     )
 
 
-def _check_edge_loads(r: _Replay, f: _Findings) -> float:
+def _check_edge_loads(r: _Replay, f: Findings) -> float:
     """Edge capacity per step; returns the largest load / capacity."""
     pl, capacity = r.plan, r.problem.edge_capacity
     steps = r.problem.steps
@@ -446,7 +363,7 @@ def _check_edge_loads(r: _Replay, f: _Findings) -> float:
     return float(ratio.max(initial=0.0))
 
 
-def _check_eligibility(r: _Replay, f: _Findings) -> None:
+def _check_eligibility(r: _Replay, f: Findings) -> None:
     f.add(
         "eligibility",
         ~r.problem.eligible[r.group, r.corridor],
@@ -458,7 +375,7 @@ def _check_eligibility(r: _Replay, f: _Findings) -> None:
     )
 
 
-def _check_release(r: _Replay, f: _Findings) -> None:
+def _check_release(r: _Replay, f: Findings) -> None:
     pr, pl = r.problem, r.plan
     depart = pl.packet_depart_min
     if depart.shape[0] == 0:
@@ -486,7 +403,7 @@ def _check_release(r: _Replay, f: _Findings) -> None:
     )
 
 
-def _check_processing(r: _Replay, f: _Findings) -> NDArray[np.bool_]:
+def _check_processing(r: _Replay, f: Findings) -> NDArray[np.bool_]:
     """Horizon and not-before-arrival; returns which entries lie inside the horizon."""
     pr, pl = r.problem, r.plan
     k, packet = pl.proc_step, r.proc_packet
@@ -515,7 +432,7 @@ def _check_processing(r: _Replay, f: _Findings) -> NDArray[np.bool_]:
     return np.asarray(inside)
 
 
-def _check_corridor_loads(r: _Replay, f: _Findings, inside: NDArray[np.bool_]) -> float:
+def _check_corridor_loads(r: _Replay, f: Findings, inside: NDArray[np.bool_]) -> float:
     """Windows and throughput per corridor and step; returns the largest load / capacity."""
     pr, pl = r.problem, r.plan
     corridors, steps = len(pr.corridor_ids), pr.steps
@@ -555,7 +472,7 @@ def _check_corridor_loads(r: _Replay, f: _Findings, inside: NDArray[np.bool_]) -
     return float(ratio.max(initial=0.0))
 
 
-def _check_clearance(r: _Replay, f: _Findings, claimed: float) -> float:
+def _check_clearance(r: _Replay, f: Findings, claimed: float) -> float:
     """The clearance time recomputed from the processing; flags a claim that differs."""
     busy = r.plan.proc_step[r.plan.proc_people > 0]
     actual = float((busy.max() + 1) * r.step) if busy.shape[0] else 0.0
@@ -611,7 +528,7 @@ def check_plan(
         msg = f"tolerance must be >= 0, got {tolerance}"
         raise ValueError(msg)
     started = time.perf_counter()
-    f = _Findings(max_per_rule)
+    f = Findings(max_per_rule)
     stats = {"people": plan.evacuees, "packets": float(plan.packet_count)}
     stats["unserved"] = float(sum(u.people for u in plan.unserved))
     stats["arcs"] = float(plan.path_edge.shape[0])

@@ -51,16 +51,6 @@ class WalkTrees:
 
     minutes: NDArray[np.float64]
     next_arc: NDArray[np.int64]
-    arc_head: NDArray[np.int32]
-
-    def path_arcs(self, group: int, corridor: int, node: int) -> NDArray[np.int64]:
-        """The arcs of the shortest walk from ``node`` to ``corridor``."""
-        arcs = []
-        arc = int(self.next_arc[group, corridor, node])
-        while arc >= 0:
-            arcs.append(arc)
-            arc = int(self.next_arc[group, corridor, self.arc_head[arc]])
-        return np.asarray(arcs, dtype=np.int64)
 
 
 def walk_trees(problem: PlanningProblem) -> WalkTrees:
@@ -89,4 +79,4 @@ def walk_trees(problem: PlanningProblem) -> WalkTrees:
             # the predecessor in the reversed search is the next node towards the corridor
             wanted = nodes * n + pred[row][nodes]
             next_arc[g, c, nodes] = arcs[np.searchsorted(keys, wanted)]
-    return WalkTrees(minutes, next_arc, net.arc_head)
+    return WalkTrees(minutes, next_arc)

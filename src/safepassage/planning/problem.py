@@ -67,15 +67,6 @@ class PlanningProblem:
     def total_people(self) -> float:
         return float(self.source_people.sum())
 
-    def minutes(self, step: int) -> float:
-        return step * self.step_min
-
-    def released_by(self, minutes: NDArray[np.float64] | float) -> NDArray[np.float64]:
-        """Share of each source's people ready by ``minutes`` (the cdf at the step boundary at or
-        before that time: people become ready at step boundaries)."""
-        k = np.floor(np.asarray(minutes, dtype=np.float64) / self.step_min).astype(np.int64)
-        return np.asarray(self.release_cdf[np.clip(k, 0, self.steps)], dtype=np.float64)
-
 
 def _release_cdf(scenario: Scenario, step_min: float, steps: int) -> NDArray[np.float64]:
     cdf = scenario.response.cdf(np.arange(steps + 1) * step_min)
