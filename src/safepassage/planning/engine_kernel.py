@@ -91,7 +91,8 @@ def _choose(
     """The corridor this packet should use: the nearest by walk, or (balanced) the one where its
     last person would be processed soonest, walking its shortest route through the streets as
     they are already booked (so a congested bridge counts), plus ``penalty[c]`` steps for
-    taking a corridor that other groups need."""
+    taking a corridor that other groups need. -1: no eligible corridor can be reached; -2: one
+    can, but the streets have no room for the packet within the horizon."""
     best = -1
     best_q = 0.0
     best_finish = np.inf
@@ -113,6 +114,8 @@ def _choose(
             finish = float(_finish_step(remaining[c], free[c], k, q)) + penalty[c]
         if finish < best_finish or (finish == best_finish and walks[c] < best_walk):
             best, best_q, best_finish, best_walk = c, q, finish, walks[c]
+    if best < 0 and np.isfinite(walks).any():
+        return -2, 0.0  # reachable, but no street has room within the horizon
     return best, best_q
 
 
@@ -204,7 +207,7 @@ def route_packets(
             )
             if c < 0:
                 unserved[p] += left_p
-                why[p] = UNREACHABLE
+                why[p] = UNREACHABLE if c == -1 else BEYOND_HORIZON
                 break
             left_p -= q
             arcs = _shortest_arcs(next_arc[g, c], arc_head, node)
