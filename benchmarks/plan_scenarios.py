@@ -4,10 +4,14 @@
   their checkpoints): the plan must balance corridors, windows, eligibility and departures;
 - road-limited: every corridor at 15,000 people per hour, so that streets and bridges bind.
 
+An instance named ``NAME:drive`` is the same scenario in drive mode: buses of 40 people at 2.0
+passenger-car equivalents, and for groups slower than the default walker (the mobility-impaired)
+ambulances of 4 at 1.5 (see docs/planner.md, "Drive mode").
+
 Each instance runs in its own process so that its peak memory is its own. Prints clearance time,
 bound and gap, the baseline, the simple bounds, and the seconds of every stage.
 
-    .venv/bin/python benchmarks/plan_scenarios.py [NAME ...]
+    .venv/bin/python benchmarks/plan_scenarios.py [NAME[:drive] ...]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ["coquimbo", "monaco", "helsinki", "andorra", "liechtenstein"]
@@ -33,7 +38,26 @@ def _scenario_path(name: str) -> Path:
     return ROOT / "examples" / name / "scenario.toml"
 
 
-def _measure(name: str, kind: str) -> dict[str, object]:
+def _by_road(scenario: Any) -> Any:
+    from safepassage.model.drive import DriveParameters
+    from safepassage.model.scenario import TravelMode
+
+    groups = [
+        g.model_copy(update={"people_per_vehicle": 4.0, "vehicle_pce": 1.5})
+        if g.walking_speed_mps is not None and g.walking_speed_mps < scenario.flow.walking_speed_mps
+        else g
+        for g in scenario.groups
+    ]
+    return scenario.model_copy(
+        update={
+            "network": scenario.network.model_copy(update={"mode": TravelMode.DRIVE}),
+            "drive": DriveParameters(people_per_vehicle=40.0, vehicle_pce=2.0),
+            "groups": groups,
+        }
+    )
+
+
+def _measure(instance: str, kind: str) -> dict[str, object]:
     import numpy as np
 
     from safepassage.io.prepare import prepare_scenario
@@ -42,11 +66,13 @@ def _measure(name: str, kind: str) -> dict[str, object]:
     from safepassage.planning.planner import plan_evacuation
     from safepassage.planning.problem import build_problem
 
+    name, _, mode = instance.partition(":")
     scenario = load_scenario(_scenario_path(name))
+    source = scenario.source_path or Path(".")
+    if mode == "drive":
+        scenario = _by_road(scenario)
     corridors = [c.model_copy(update={"throughput_pph": KINDS[kind]}) for c in scenario.corridors]
-    scenario = scenario.model_copy(update={"corridors": corridors}).with_source(
-        scenario.source_path or Path(".")
-    )
+    scenario = scenario.model_copy(update={"corridors": corridors}).with_source(source)
     t0 = time.perf_counter()
     prepared = prepare_scenario(scenario)
     prepare_s = time.perf_counter() - t0
@@ -74,7 +100,7 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--one":
         print(json.dumps(_measure(sys.argv[2], sys.argv[3])))
         return
-    names = sys.argv[1:] or [*EXAMPLES, "demo"]
+    names = sys.argv[1:] or [*EXAMPLES, "demo", *(f"{name}:drive" for name in EXAMPLES)]
     print(
         f"{'instance':<24}{'people':>9}{'clear h':>9}{'bound h':>9}{'gap':>8}{'base h':>8}"
         f"{'plan s':>8}{'bound s':>8}{'MB':>7}  ok  bounds (h)"

@@ -1,4 +1,5 @@
-"""Cross-check the walking network against an independent reader: pyrosm (test-only dependency).
+"""Cross-check the walking and driving networks against an independent reader: pyrosm
+(test-only dependency).
 
 Counts and lengths agree within a few per cent, and every way that only one reader keeps is
 explained by a documented difference in the rules:
@@ -28,6 +29,8 @@ import pytest
 from pyproj import Geod
 
 from safepassage.io.osm import read_osm_ways
+from safepassage.model.drive import DRIVE_CLASSES
+from safepassage.model.scenario import TravelMode
 
 pyrosm = pytest.importorskip("pyrosm")
 
@@ -114,3 +117,44 @@ def test_walking_network_agrees_with_pyrosm(shared_data: Path, name: str, tolera
         if _explain(tags[way], way in cut, way in our_ways) is None
     ]
     assert not unexplained, f"{len(unexplained)} ways differ without a reason: {unexplained[:5]}"
+
+
+def _explain_drive(tags: dict[str, str]) -> str | None:
+    """Why pyrosm's ``driving+service`` network keeps a way that ours leaves out (ours never
+    keeps a way pyrosm drops: both follow OSMnx's ``drive_service``)."""
+    if tags.get("highway") not in DRIVE_CLASSES:
+        return "highway value outside OSM's documented road classes (e.g. escape)"
+    restricted = [tags.get(k, "").split(";")[0] for k in ("motorcar", "motor_vehicle", "access")]
+    if any(value in _RESTRICTED for value in restricted):
+        return "use-restricted access"
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", ["coquimbo", "monaco", "andorra", "liechtenstein", "helsinki"])
+def test_driving_network_agrees_with_pyrosm(shared_data: Path, name: str):
+    path = shared_data / f"{name}.osm.pbf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, edges = pyrosm.OSM(str(path)).get_network(network_type="driving+service", nodes=True)
+    ours = read_osm_ways(path, mode=TravelMode.DRIVE)
+    proper = ours.seg_u != ours.seg_v
+    assert int(proper.sum()) == pytest.approx(len(edges), rel=0.01)
+    tags = {
+        way.id: dict(way.tags)
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+            osmium.filter.KeyFilter("highway")
+        )
+    }
+    our_ways = set(ours.way_osm_id[np.unique(ours.seg_way[proper])].tolist())
+    their_ways = set(edges["id"].astype("int64").tolist())
+    assert not our_ways - their_ways, "ways ours keeps that pyrosm drops"
+    unexplained = [(w, tags[w]) for w in their_ways - our_ways if _explain_drive(tags[w]) is None]
+    assert not unexplained, f"{len(unexplained)} ways differ without a reason: {unexplained[:5]}"
+    # one-way ways agree with pyrosm's reading of the oneway tag where it gives one
+    oneway = dict(zip(ours.way_osm_id.tolist(), ours.way_oneway.tolist(), strict=True))
+    tagged = edges[edges["oneway"].isin(["yes", "-1", "no"])].drop_duplicates("id")
+    for way_id, value in zip(tagged["id"].astype("int64"), tagged["oneway"], strict=True):
+        if way_id in oneway:
+            assert oneway[way_id] == (value != "no"), (way_id, value)

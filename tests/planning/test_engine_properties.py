@@ -4,6 +4,9 @@ exact optimum."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +52,28 @@ def test_no_plan_beats_its_bound_or_the_optimum(problem):
     exact = exact_clearance(problem, served_sources(problem), subdivisions=1)
     assume(exact is not None)
     assert plan.clearance_time_min >= exact - 1e-6
+
+
+@st.composite
+def driven_problems(draw):
+    """Road-limited problems in which each group takes its own share of a street's capacity per
+    person, as vehicles of different sizes and occupancies do in drive mode."""
+    problem = draw(tiny_problems(road_limited=True))
+    units = draw(
+        st.lists(
+            st.sampled_from([0.05, 0.375, 1.0, 2.0]),
+            min_size=len(problem.groups),
+            max_size=len(problem.groups),
+        )
+    )
+    return dataclasses.replace(problem, person_units=np.array(units))
+
+
+@RANDOM
+@given(driven_problems(), st.booleans())
+def test_vehicle_plans_keep_capacity_and_bound(problem, reroute):
+    plan = run_engine(problem, choice="balanced", reroute=reroute, min_packet_people=1.0)
+    report = check_plan(problem, plan)
+    assert report.ok, report.summary()
+    assume(_everyone_out(plan) and plan.evacuees > 0)
+    assert plan.clearance_time_min >= lower_bounds(problem).value_min - 1e-6

@@ -19,9 +19,10 @@ from safepassage.io.geojson import union_of_polygons
 from safepassage.io.osm import OsmReadReport, OsmWays, read_osm_ways
 from safepassage.io.projection import NodeIndex, to_metres
 from safepassage.model.contraction import ContractionReport, contract_degree2
+from safepassage.model.drive import DEFAULT_SPEEDS_KMH, DriveParameters
 from safepassage.model.flow import FlowParameters
 from safepassage.model.network import Network
-from safepassage.model.scenario import Clip, Hazard, NetworkSpec
+from safepassage.model.scenario import Clip, Hazard, NetworkSpec, TravelMode
 
 __all__ = ["MIN_EDGE_LENGTH_M", "NetworkBuild", "build_network", "utm_crs_for"]
 
@@ -103,6 +104,58 @@ def _apply_hazards(
     return closed, speed, touched
 
 
+def _drive_speeds_kmh(ways: OsmWays, drive: DriveParameters) -> NDArray[np.float64]:
+    """Speed per way: the scenario's class speed, else the tagged maxspeed, else the median
+    tagged speed of the way's class in this extract, else the class default."""
+    speed = ways.way_speed_kmh.copy()
+    for code, name in enumerate(ways.highway_names):
+        of_class = ways.way_highway == code
+        tagged = speed[of_class & np.isfinite(speed)]
+        if name in drive.speeds_kmh:
+            speed[of_class] = drive.speeds_kmh[name]
+        elif tagged.size:
+            speed[of_class & ~np.isfinite(speed)] = float(np.median(tagged))
+        else:
+            speed[of_class] = DEFAULT_SPEEDS_KMH[name]
+    return speed
+
+
+def _capacity_and_speed(
+    ways: OsmWays, mode: TravelMode, flow: FlowParameters, drive: DriveParameters
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per way: capacity per minute (people walking, passenger cars driving, both directions
+    together) and free speed in m/s."""
+    names = ways.highway_names
+    if mode is TravelMode.WALK:
+        per_metre = np.asarray([flow.capacity_ppm(1.0, name) for name in names])
+        capacity = ways.way_width_m * per_metre[ways.way_highway]
+        return capacity, np.full(capacity.shape[0], flow.walking_speed_mps)
+    per_lane = np.asarray([drive.lane_capacity_pcpm(name) for name in names])
+    # with contraflow every lane of a two-way road runs outbound
+    lanes = ways.way_lanes_all if drive.contraflow else ways.way_lanes
+    capacity = lanes * per_lane[ways.way_highway]
+    return capacity, _drive_speeds_kmh(ways, drive) / 3.6
+
+
+def _largest_component(
+    n_all: int, u: NDArray[np.int64], v: NDArray[np.int64], oneway: NDArray[np.bool_]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], int]:
+    """Segments inside the largest connected part, the nodes used at all, and how many parts.
+    With one-way segments the part is strongly connected: from every node every other node can
+    be reached, so no vehicle is routed into a dead end."""
+    directed = bool(oneway.any())
+    rows = np.concatenate([u, v[~oneway]])
+    cols = np.concatenate([v, u[~oneway]])
+    graph = coo_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n_all, n_all))
+    _, labels = connected_components(graph, directed=directed, connection="strong")
+    used = np.zeros(n_all, bool)
+    used[u] = used[v] = True
+    counts = np.bincount(labels[used])
+    giant = int(np.argmax(counts))
+    in_giant = (labels[u] == giant) & (labels[v] == giant)
+    return in_giant, used, int((counts > 0).sum())
+
+
 def _no_segments_error(spec: NetworkSpec, ways: OsmWays, *, any_segment: bool) -> DataError:
     """Why no walkable segment is left: the clip, or ways whose nodes have no coordinates."""
     missing = ways.report.missing_node_refs
@@ -127,15 +180,19 @@ def build_network(
     spec: NetworkSpec,
     *,
     flow: FlowParameters | None = None,
+    drive: DriveParameters | None = None,
     hazards: Sequence[Hazard] = (),
     keep_lonlat: Sequence[tuple[float, float]] = (),
 ) -> NetworkBuild:
     """Import ``spec.osm`` into a contracted network.
 
     ``keep_lonlat`` are points (corridors, services) whose nearest network node must survive the
-    contraction so that they can be snapped to it. Hazards mark edges closed or slowed.
+    contraction so that they can be snapped to it. Hazards mark edges closed or slowed. Walking,
+    capacity is in people per minute; driving (``spec.mode = "drive"``), in passenger cars per
+    minute from ``drive``'s lane capacities.
     """
     flow = flow or FlowParameters()
+    drive = drive or DriveParameters()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     ways = read_osm_ways(spec.osm, mode=spec.mode, flow=flow)
@@ -151,14 +208,7 @@ def build_network(
     if u.shape[0] == 0:
         raise _no_segments_error(spec, ways, any_segment=bool(proper.any()))
     n_all = ways.lon.shape[0]
-    graph = coo_matrix((np.ones(u.shape[0]), (u, v)), shape=(n_all, n_all))
-    _, labels = connected_components(graph, directed=False)
-    used = np.zeros(n_all, bool)
-    used[u] = used[v] = True
-    counts = np.bincount(labels[used])
-    giant = int(np.argmax(counts))
-    in_giant = labels[u] == giant
-    components = int((counts > 0).sum())
+    in_giant, used, components = _largest_component(n_all, u, v, ways.way_oneway[seg_way])
 
     _, _, geodesic = _GEOD.inv(ways.lon[u], ways.lat[u], ways.lon[v], ways.lat[v])
     seg_lengths_all = np.asarray(geodesic, dtype=np.float64)
@@ -184,8 +234,7 @@ def build_network(
     highway = ways.way_highway[seg_way]
     names = ways.highway_names
     width = ways.way_width_m[seg_way]
-    # people per minute per metre of width, per highway class (steps are slower)
-    per_metre = np.asarray([flow.capacity_ppm(1.0, name) for name in names], dtype=np.float64)
+    way_capacity, way_speed_mps = _capacity_and_speed(ways, spec.mode, flow, drive)
     uu, vv = remap[u].astype(np.int32), remap[v].astype(np.int32)
     geom_lon = np.column_stack([lon[uu], lon[vv]]).ravel()
     geom_lat = np.column_stack([lat[uu], lat[vv]]).ravel()
@@ -200,8 +249,8 @@ def build_network(
         edge_v=vv,
         length_m=length,
         width_m=width,
-        capacity_ppm=width * per_metre[highway],
-        time_s=length / (flow.walking_speed_mps * speed),
+        capacity_ppm=way_capacity[seg_way],
+        time_s=length / (way_speed_mps[seg_way] * speed),
         highway=highway,
         highway_names=names,
         oneway=ways.way_oneway[seg_way],

@@ -1,7 +1,9 @@
-"""Read the walkable ways of an OpenStreetMap file with pyosmium.
+"""Read the walkable (or drivable) ways of an OpenStreetMap file with pyosmium.
 
 The result is segment-level: one row per pair of consecutive way nodes, with the way's class,
-width and direction. :mod:`safepassage.io.network_build` turns it into a :class:`Network`.
+width and direction, and for driving its lanes and tagged speed. One-way ways are stored in the
+direction traffic runs (a ``oneway=-1`` way's nodes are reversed).
+:mod:`safepassage.io.network_build` turns it into a :class:`Network`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from numpy.typing import NDArray
 
 from safepassage.errors import DataError
 from safepassage.io.files import require_readable_file
+from safepassage.io.osm_drive_tags import (
+    drive_exclusion,
+    lanes_of,
+    oneway_direction,
+    parse_maxspeed_kmh,
+)
 from safepassage.io.osm_tags import (
     parse_lanes,
     parse_width_m,
@@ -33,17 +41,21 @@ OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
 @dataclass
 class OsmReadReport:
     highway_ways: int = 0
-    walkable_ways: int = 0
+    walkable_ways: int = 0  # usable in the mode read: walkable or drivable
     excluded: Counter[str] = field(default_factory=Counter)
     missing_node_refs: int = 0
     width_from_tag: int = 0
     width_from_lanes: int = 0
     unparsable_width_tags: int = 0
+    oneway_ways: int = 0
+    speed_from_tag: int = 0
 
 
 @dataclass(frozen=True, eq=False)
 class OsmWays:
-    """Walkable ways cut into segments between consecutive OSM nodes."""
+    """Usable ways cut into segments between consecutive OSM nodes. ``way_lanes`` are the lanes
+    that carry traffic one way, ``way_lanes_all`` all of them (0 when walking);
+    ``way_speed_kmh`` is the tagged ``maxspeed`` (NaN when untagged or walking)."""
 
     node_osm_id: NDArray[np.int64]
     lon: NDArray[np.float64]
@@ -55,6 +67,9 @@ class OsmWays:
     way_highway: NDArray[np.int16]
     way_width_m: NDArray[np.float64]
     way_oneway: NDArray[np.bool_]
+    way_lanes: NDArray[np.float64]
+    way_lanes_all: NDArray[np.float64]
+    way_speed_kmh: NDArray[np.float64]
     highway_names: tuple[str, ...]
     report: OsmReadReport
 
@@ -94,6 +109,24 @@ def _way_width(
     return tagged + pavement_sides(tags, highway) * flow.pavement_width_m
 
 
+def _drive_attributes(
+    tags: dict[str, str], highway: str, flow: FlowParameters, report: OsmReadReport
+) -> tuple[int, float, tuple[float, float], float]:
+    """Direction, carriageway width, (lanes one way, lanes in all) and tagged speed of a
+    drivable way."""
+    direction = oneway_direction(tags)
+    lanes_one_way, lanes_all = lanes_of(tags, highway, direction)
+    width = parse_width_m(tags.get("width"))
+    speed = parse_maxspeed_kmh(tags.get("maxspeed"))
+    if direction:
+        report.oneway_ways += 1
+    if speed is not None:
+        report.speed_from_tag += 1
+    width = width if width is not None else lanes_all * flow.lane_width_m
+    lanes = (float(lanes_one_way), float(lanes_all))
+    return direction, width, lanes, np.nan if speed is None else speed
+
+
 def read_osm_ways(
     path: Path, *, mode: TravelMode = TravelMode.WALK, flow: FlowParameters | None = None
 ) -> OsmWays:
@@ -104,7 +137,9 @@ def read_osm_ways(
     path
         ``.osm.pbf``, ``.osm`` or ``.osm.bz2`` file.
     mode
-        ``walk``: pedestrian-usable ways per :func:`safepassage.io.osm_tags.walk_exclusion`.
+        ``walk``: pedestrian-usable ways per :func:`safepassage.io.osm_tags.walk_exclusion`,
+        all two-way; ``drive``: ways open to motor vehicles per
+        :func:`safepassage.io.osm_drive_tags.drive_exclusion`, one-way where tagged.
     flow
         Supplies default widths per highway class and the lane width.
 
@@ -116,9 +151,8 @@ def read_osm_ways(
     path = Path(path)
     flow = flow or FlowParameters()
     _check_file(path)
-    if mode is not TravelMode.WALK:
-        msg = f'{path}: travel mode {mode.value!r} is not available yet; use mode = "walk"'
-        raise DataError(msg)
+    driving = mode is TravelMode.DRIVE
+    exclusion = drive_exclusion if driving else walk_exclusion
     report = OsmReadReport()
     highway_codes: dict[str, int] = {}
     ids: list[int] = []
@@ -128,6 +162,9 @@ def read_osm_ways(
     way_ids: list[int] = []
     way_hw: list[int] = []
     way_width: list[float] = []
+    way_oneway: list[bool] = []
+    way_lanes: list[tuple[float, float]] = []
+    way_speed: list[float] = []
     piece_way: list[int] = []
     n_pieces = 0
     processor = (
@@ -141,7 +178,7 @@ def read_osm_ways(
             assert isinstance(way, osmium.osm.Way)  # the entity filter passes ways only
             report.highway_ways += 1
             tags = dict(way.tags)
-            reason = walk_exclusion(tags) if len(way.nodes) >= 2 else "fewer than two nodes"
+            reason = exclusion(tags) if len(way.nodes) >= 2 else "fewer than two nodes"
             if reason is not None:
                 report.excluded[reason] += 1
                 continue
@@ -150,10 +187,22 @@ def read_osm_ways(
             way_index = len(way_ids)
             way_ids.append(way.id)
             way_hw.append(highway_codes.setdefault(highway, len(highway_codes)))
-            way_width.append(_way_width(tags, highway, flow, report))
+            nodes = list(way.nodes)
+            if driving:
+                direction, width, lane_counts, speed = _drive_attributes(
+                    tags, highway, flow, report
+                )
+                if direction < 0:
+                    nodes.reverse()
+                way_width.append(width)
+                way_oneway.append(direction != 0)
+                way_lanes.append(lane_counts)
+                way_speed.append(speed)
+            else:
+                way_width.append(_way_width(tags, highway, flow, report))
             n_pieces += 1
             piece_way.append(way_index)
-            for node in way.nodes:
+            for node in nodes:
                 location = node.location
                 if not location.valid():
                     report.missing_node_refs += 1
@@ -168,11 +217,14 @@ def read_osm_ways(
         msg = f"{path}: cannot read as OpenStreetMap data ({exc}); is the file complete?"
         raise DataError(msg) from None
     if not way_ids:
+        usable = "drivable" if driving else "walkable"
         msg = (
-            f"{path}: no walkable ways ({report.highway_ways} highway ways, all excluded); "
+            f"{path}: no {usable} ways ({report.highway_ways} highway ways, all excluded); "
             "check that the file covers the city and holds its streets"
         )
         raise DataError(msg)
+    n_ways = len(way_ids)
+    lanes = np.asarray(way_lanes, np.float64).reshape(-1, 2) if driving else np.zeros((n_ways, 2))
     seq_id = np.asarray(ids, dtype=np.int64)
     seq_piece = np.asarray(piece, dtype=np.int64)
     node_osm_id, first, inverse = np.unique(seq_id, return_index=True, return_inverse=True)
@@ -190,7 +242,10 @@ def read_osm_ways(
         way_osm_id=np.asarray(way_ids, dtype=np.int64),
         way_highway=np.asarray(way_hw, dtype=np.int16),
         way_width_m=np.asarray(way_width, dtype=np.float64),
-        way_oneway=np.zeros(len(way_ids), dtype=bool),
+        way_oneway=np.asarray(way_oneway, dtype=bool) if driving else np.zeros(n_ways, bool),
+        way_lanes=lanes[:, 0],
+        way_lanes_all=lanes[:, 1],
+        way_speed_kmh=np.asarray(way_speed, np.float64) if driving else np.full(n_ways, np.nan),
         highway_names=tuple(highway_codes),
         report=report,
     )

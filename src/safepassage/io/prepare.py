@@ -141,7 +141,11 @@ def prepare_scenario(
     stage("network")
     t0 = time.perf_counter()
     build = build_network(
-        scenario.network, flow=scenario.flow, hazards=scenario.hazards, keep_lonlat=keep
+        scenario.network,
+        flow=scenario.flow,
+        drive=scenario.drive,
+        hazards=scenario.hazards,
+        keep_lonlat=keep,
     )
     seconds["network"] = time.perf_counter() - t0
     stage("corridors")
@@ -161,7 +165,7 @@ def prepare_scenario(
         )
     for hazard_id, touched in build.hazard_segments.items():
         if touched == 0:
-            warnings.append(f"hazard {hazard_id} touches no walkable road; check its polygon")
+            warnings.append(f"hazard {hazard_id} touches no usable road; check its polygon")
     if population.dropped_people > 0:
         warnings.append(f"{population.dropped_people:,.0f} people outside the network dropped")
     return PreparedScenario(scenario, build, population, snaps, warnings, seconds)

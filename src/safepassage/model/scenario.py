@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from safepassage.model.drive import DriveParameters
 from safepassage.model.flow import FlowParameters
 from safepassage.model.response import ResponseCurve
 from safepassage.model.stocks import Stock, Warehouse
@@ -171,6 +172,12 @@ class Group(_Strict):
     walking_speed_mps: float | None = Field(
         default=None, gt=0, le=3, description="default: flow.walking_speed_mps"
     )
+    people_per_vehicle: float | None = Field(
+        default=None, gt=0, le=120, description="drive mode; default: drive.people_per_vehicle"
+    )
+    vehicle_pce: float | None = Field(
+        default=None, gt=0, le=5, description="drive mode; default: drive.vehicle_pce"
+    )
 
 
 _HHMM = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
@@ -305,6 +312,7 @@ class Scenario(_Strict):
     corridors: list[Corridor] = Field(min_length=1)
     hazards: list[Hazard] = Field(default_factory=list)
     flow: FlowParameters = Field(default_factory=FlowParameters)
+    drive: DriveParameters = Field(default_factory=DriveParameters)
     warehouses: list[Warehouse] = Field(default_factory=list)
     stocks: list[Stock] = Field(default_factory=list)
     _source_path: Path | None = PrivateAttr(default=None)

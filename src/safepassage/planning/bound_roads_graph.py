@@ -159,7 +159,7 @@ def road_graph(
         tails=index[tails[live]],
         heads=index[heads[live]],
         units=units[live],
-        capacity=problem.edge_capacity[edges[live]],
+        capacity=problem.edge_people_capacity[edges[live]],
         to_exit=to_exit[keep],
         sink_node=index[sink_node[sinks]],
         sink_capacity=sink_capacity[sinks],

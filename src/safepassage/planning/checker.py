@@ -15,7 +15,8 @@ rule                   what must hold
                        entered no sooner than the previous one has been walked (waiting allowed)
                        and no sooner than the packet departs
 ``closed_edge``        no route uses a closed street
-``edge_capacity``      people entering a street in one step (both ways) <= its capacity
+``edge_capacity``      people entering a street in one step (both ways), in capacity units
+                       (1 a person walking, PCE / occupancy driving), <= its capacity
 ``eligibility``        the packet's group may use its corridor
 ``release``            by each departure time, no more of a source has left than the response
                        curve has made ready
@@ -62,6 +63,7 @@ class _Replay:
         self.step = problem.step_min
         self.source = plan.packet_source
         self.group = problem.source_group[plan.packet_source]
+        self.units = "people" if problem.person_units is None else "passenger-car units"
         self.corridor = plan.packet_corridor
         packets = np.arange(plan.packet_count, dtype=np.int64)
         path_len = np.diff(plan.path_indptr)
@@ -344,8 +346,10 @@ def _check_edge_loads(r: _Replay, f: Findings) -> float:
     timed = np.flatnonzero((k >= 0) & (k < steps))
     key = pl.path_edge[timed].astype(np.int64) * steps + k[timed]
     cells, inverse = np.unique(key, return_inverse=True)
-    people = np.nan_to_num(pl.packet_people)[r.arc_packet[timed]]
-    load = np.bincount(inverse.ravel(), weights=people, minlength=cells.shape[0])
+    units = np.nan_to_num(pl.packet_people) * r.problem.units_per_person[r.group]
+    load = np.bincount(
+        inverse.ravel(), weights=units[r.arc_packet[timed]], minlength=cells.shape[0]
+    )
     edge, step = cells // steps, cells % steps
     cap = capacity[edge]
     f.add(
@@ -353,7 +357,7 @@ def _check_edge_loads(r: _Replay, f: Findings) -> float:
         ~_not_above(load, cap, r.tol),
         lambda j: (
             f"edge {edge[j]} (nodes {r.problem.network.edge_u[edge[j]]}–"
-            f"{r.problem.network.edge_v[edge[j]]}): {load[j]:,.2f} people enter it in step "
+            f"{r.problem.network.edge_v[edge[j]]}): {load[j]:,.2f} {r.units} enter it in step "
             f"{step[j]} (from {r.when(step[j] * r.step)}), above its capacity {cap[j]:,.2f}",
             {"edge": int(edge[j]), "step": int(step[j])},
         ),

@@ -87,6 +87,7 @@ def _choose(
     people,
     nearest,
     penalty,
+    unit,
 ):
     """The corridor this packet should use: the nearest by walk, or (balanced) the one where its
     last person would be processed soonest, walking its shortest route through the streets as
@@ -101,12 +102,12 @@ def _choose(
         if not np.isfinite(walks[c]):
             continue
         arcs = _shortest_arcs(next_arc[g, c], arc_head, node)
-        q = min(people, _bottleneck(arcs, arc_edge, edge_cap))
+        q = min(people, _bottleneck(arcs, arc_edge, edge_cap) / unit)
         if nearest:
             finish = 0.0
         else:
             _, arrive = walk_fixed(
-                arcs, arc_edge, times, edge_cap, used, base, steps, step_min, depart, q
+                arcs, arc_edge, times, edge_cap, used, base, steps, step_min, depart, q * unit
             )
             if not np.isfinite(arrive):
                 continue
@@ -157,9 +158,12 @@ def route_packets(
     nearest,
     reroute,
     penalty,
+    person_units,
+    max_settled,
 ):
     """Route packets in the given order (by departure). ``used`` is the ring of edge use (see
-    :mod:`safepassage.planning.reservations`). Returns per output row (a packet may be split where
+    :mod:`safepassage.planning.reservations`), in capacity units: a person of group ``g`` takes
+    ``person_units[g]`` of them. Returns per output row (a packet may be split where
     a street is narrower than the packet): parent packet, people, corridor, arrival, route and
     processing in CSR form; and per input packet the people left unserved and why."""
     n_in = pk_node.shape[0]
@@ -184,6 +188,7 @@ def route_packets(
         walks = walk_min[g, :, node]
         times = edge_time[g]
         left_p = pk_people[p]
+        unit = person_units[g]
         while left_p > EPS:
             c, q = _choose(
                 g,
@@ -204,6 +209,7 @@ def route_packets(
                 left_p,
                 nearest,
                 penalty[g],
+                unit,
             )
             if c < 0:
                 unserved[p] += left_p
@@ -212,7 +218,7 @@ def route_packets(
             left_p -= q
             arcs = _shortest_arcs(next_arc[g, c], arc_head, node)
             enter, arrive = walk_fixed(
-                arcs, arc_edge, times, edge_cap, used, base, steps, step_min, depart, q
+                arcs, arc_edge, times, edge_cap, used, base, steps, step_min, depart, q * unit
             )
             use_arcs = arcs
             if reroute and arrive > depart + walks[c] + step_min:
@@ -230,8 +236,10 @@ def route_packets(
                     node,
                     depart,
                     corridor_node[c],
-                    q,
+                    q * unit,
                     walk_min[g, c],
+                    arrive,
+                    max_settled,
                 )
                 if better < arrive:
                     arrive, use_arcs, enter = better, arcs2, enter2
@@ -239,7 +247,7 @@ def route_packets(
                 unserved[p] += q
                 why[p] = BEYOND_HORIZON
                 continue
-            reserve(use_arcs, arc_edge, enter, q, used, step_min)
+            reserve(use_arcs, arc_edge, enter, q * unit, used, step_min)
             # book processing steps, first fit from the arrival step
             row = remaining[c]
             k = _free(free[c], min(_first_step(arrive, step_min), steps))

@@ -6,8 +6,11 @@ The flow model (docs/planner.md, "Flow model"):
 - Time is continuous, in minutes after the scenario's start; capacities are counted per time step
   of ``step_min`` minutes, step ``k`` covering ``[k·step, (k+1)·step)``.
 - Edge ``e`` takes ``edge_minutes[g, e]`` minutes to walk for group ``g`` (its length over the
-  group's speed, hazards included). At most ``edge_capacity[e]`` people may *enter* it during one
-  step, both directions together (width × specific flow × step). Closed edges carry nobody.
+  group's speed, hazards included). At most ``edge_capacity[e]`` capacity units may *enter* it
+  during one step, both directions together (walking: people, width × specific flow × step;
+  driving: passenger cars, lanes × lane capacity × step). A person of group ``g`` takes
+  ``units_per_person[g]`` units: 1 walking; the vehicle's passenger-car equivalent over the
+  people it carries driving. Closed edges carry nobody.
 - People may wait at nodes without limit.
 - Corridor ``c`` sits at node ``corridor_node[c]``; it processes at most ``corridor_capacity[c, k]``
   people in step ``k`` (throughput × open minutes of the step), and only people who arrived at its
@@ -29,7 +32,7 @@ from numpy.typing import NDArray
 from safepassage.errors import SafepassageError
 from safepassage.model.network import Network
 from safepassage.model.population import PopulationPlacement
-from safepassage.model.scenario import Scenario
+from safepassage.model.scenario import Scenario, TravelMode
 from safepassage.planning.windows import step_capacity
 
 __all__ = ["RELEASE_QUANTILE", "PlanningProblem", "build_problem"]
@@ -62,10 +65,25 @@ class PlanningProblem:
     source_people: NDArray[np.float64]  # [S]
     areas: tuple[str, ...]
     release_cdf: NDArray[np.float64]  # [steps + 1], share ready by time k·step; ends at 1
+    # [G] street capacity units one person uses; None: 1 for every group (walking)
+    person_units: NDArray[np.float64] | None = None
 
     @property
     def total_people(self) -> float:
         return float(self.source_people.sum())
+
+    @property
+    def units_per_person(self) -> NDArray[np.float64]:
+        """[G] capacity units one person of each group takes on a street."""
+        if self.person_units is None:
+            return np.ones(len(self.groups))
+        return self.person_units
+
+    @property
+    def edge_people_capacity(self) -> NDArray[np.float64]:
+        """[E] the most people that may enter each edge in one step, whatever their groups: a
+        relaxation of the edge capacity for the lower bound."""
+        return self.edge_capacity / float(self.units_per_person.min())
 
 
 def _release_cdf(scenario: Scenario, step_min: float, steps: int) -> NDArray[np.float64]:
@@ -129,6 +147,29 @@ def _horizon_steps(
     return min(steps, max(needed + int(np.ceil(2 * 1440 / step_min)), 1))
 
 
+def _travel(
+    scenario: Scenario, network: Network
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Minutes per group and edge, each group's walking speed (m/s; NaN driving: vehicles go at
+    the road's speed), and the capacity units a person takes (None walking: one each)."""
+    groups = scenario.groups
+    if scenario.network.mode is TravelMode.DRIVE:
+        drive = scenario.drive
+        minutes = np.repeat(network.time_s[None, :] / 60.0, len(groups), axis=0)
+        units = np.array(
+            [
+                (g.vehicle_pce or drive.vehicle_pce)
+                / (g.people_per_vehicle or drive.people_per_vehicle)
+                for g in groups
+            ]
+        )
+        return minutes, np.full(len(groups), np.nan), units
+    walk = scenario.flow.walking_speed_mps
+    speeds = np.array([g.walking_speed_mps or walk for g in groups])
+    minutes = network.time_s[None, :] * (walk / speeds)[:, None] / 60.0
+    return minutes, speeds, None
+
+
 def build_problem(
     scenario: Scenario,
     network: Network,
@@ -147,9 +188,7 @@ def build_problem(
         msg = f"step_min must be > 0 minutes, got {step_min}"
         raise SafepassageError(msg)
     groups = scenario.groups
-    speeds = np.array([g.walking_speed_mps or scenario.flow.walking_speed_mps for g in groups])
-    edge_minutes = network.time_s[None, :] * (scenario.flow.walking_speed_mps / speeds)[:, None]
-    edge_minutes = edge_minutes / 60.0
+    edge_minutes, speeds, person_units = _travel(scenario, network)
     compliance = scenario.population.compliance
     shares = np.array([g.share for g in groups])
     rows = population.origin_people.shape[0]
@@ -188,4 +227,5 @@ def build_problem(
         source_people=source_people[keep],
         areas=population.areas,
         release_cdf=_release_cdf(scenario, step_min, steps),
+        person_units=person_units,
     )

@@ -17,9 +17,18 @@ import heapq
 import numba
 import numpy as np
 
-__all__ = ["EPS", "advance", "earliest_arrival", "reserve", "walk_fixed"]
+__all__ = ["EPS", "TIME_TOL_MIN", "advance", "earliest_arrival", "reserve", "step_at", "walk_fixed"]
 
 EPS = 1e-9
+# A time within this many minutes below a step boundary counts in the step that starts there,
+# as the checker counts it (its default tolerance): sums of walking times land a hair short.
+TIME_TOL_MIN = 1e-6
+
+
+@numba.njit(cache=True)
+def step_at(t, step_min):
+    """The step a street is entered in at time ``t`` (minutes)."""
+    return int(np.floor((t + TIME_TOL_MIN) / step_min))
 
 
 @numba.njit(cache=True)
@@ -55,7 +64,7 @@ def walk_fixed(arcs, arc_edge, edge_time, edge_cap, used, base, steps, step_min,
     t = t0
     for i in range(arcs.shape[0]):
         e = arc_edge[arcs[i]]
-        k = _first_free_step(used, base, e, int(np.floor(t / step_min)), steps, edge_cap[e], q)
+        k = _first_free_step(used, base, e, step_at(t, step_min), steps, edge_cap[e], q)
         if k >= steps:
             return enter, np.inf
         t = max(t, k * step_min)
@@ -69,7 +78,7 @@ def reserve(arcs, arc_edge, enter, q, used, step_min):
     """Book ``q`` people entering each arc of a route at its entry time."""
     window = used.shape[1]
     for i in range(arcs.shape[0]):
-        used[arc_edge[arcs[i]], int(np.floor(enter[i] / step_min)) % window] += q
+        used[arc_edge[arcs[i]], step_at(enter[i], step_min) % window] += q
 
 
 @numba.njit(cache=True)
@@ -89,19 +98,24 @@ def earliest_arrival(
     target,
     q,
     to_target,
+    limit,
+    max_settled,
 ):
     """Earliest arrival at ``target`` leaving ``source`` at ``t0`` with room for ``q`` people on
-    every edge at the step it is entered. Returns (arrival, arcs, entry times); arrival is inf
-    and the arrays empty when the target cannot be reached within the horizon.
+    every edge at the step it is entered, if it is before ``limit``. Returns (arrival, arcs,
+    entry times); arrival is inf and the arrays empty when the target cannot be reached before
+    ``limit`` or within the horizon, or when the search settles ``max_settled`` nodes first.
 
     ``to_target[v]`` is the static shortest walk from ``v`` to the target: waiting only ever adds
-    time, so it never overestimates and the search is an A* that settles few nodes."""
+    time, so it never overestimates and the search is an A* that settles few nodes; a node that
+    cannot reach the target before ``limit`` (a route already known) is never queued."""
     n = indptr.shape[0] - 1
     best = np.full(n, np.inf)
     via = np.full(n, -1, dtype=np.int64)
     entered = np.zeros(n, dtype=np.float64)
     done = np.zeros(n, dtype=np.bool_)
     best[source] = t0
+    settled = 0
     heap = [(np.float64(t0 + to_target[source]), np.int64(source))]
     while heap:
         _, u = heapq.heappop(heap)
@@ -109,19 +123,20 @@ def earliest_arrival(
         if done[u]:
             continue
         done[u] = True
-        if u == target:
+        settled += 1
+        if u == target or settled > max_settled:
             break
         for a in range(indptr[u], indptr[u + 1]):
             e = arc_edge[a]
             v = np.int64(arc_head[a])
             if not edge_open[e] or done[v]:
                 continue
-            k = _first_free_step(used, base, e, int(np.floor(t / step_min)), steps, edge_cap[e], q)
+            k = _first_free_step(used, base, e, step_at(t, step_min), steps, edge_cap[e], q)
             if k >= steps:
                 continue
             start = max(t, k * step_min)
             arrive = start + edge_time[e]
-            if arrive < best[v] and np.isfinite(to_target[v]):
+            if arrive < best[v] and arrive + to_target[v] < limit:
                 best[v] = arrive
                 via[v] = a
                 entered[v] = start
