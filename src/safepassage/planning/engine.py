@@ -113,6 +113,14 @@ def _free_steps(capacity: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.concatenate([nxt, np.full((corridors, 1), steps)], axis=1).astype(np.int64)
 
 
+def _full_below(problem: PlanningProblem, job_units: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Room below which a step of an edge counts as full for the search (reservations.py): the
+    10th percentile of the jobs' sizes in capacity units, so that nine jobs in ten never miss a
+    step with room for them (smaller ones may wait a step longer: never more use than room)."""
+    size = float(np.percentile(job_units, 10)) if job_units.size else 0.0
+    return np.minimum(problem.edge_capacity, size).astype(np.float64)
+
+
 def _sharing_penalty(problem: PlanningProblem, penalty_min: float) -> NDArray[np.float64]:
     """Steps added, in the corridor choice, for group g taking corridor c: ``penalty_min`` times
     the share of c's eligible people who belong to other groups. A group with a corridor of its
@@ -159,6 +167,8 @@ def route_jobs(
     """Run the compiled loop on jobs given in order of departure."""
     net = problem.network
     remaining = np.ascontiguousarray(problem.corridor_capacity, dtype=np.float64).copy()
+    window = min(problem.steps, USAGE_WINDOW_STEPS)
+    units = np.ascontiguousarray(problem.units_per_person, dtype=np.float64)
     return Routed(
         *route_packets(
             node,
@@ -176,13 +186,15 @@ def route_jobs(
             problem.corridor_node,
             remaining,
             _free_steps(remaining),
-            np.zeros((net.edge_count, min(problem.steps, USAGE_WINDOW_STEPS))),
+            np.zeros((net.edge_count, window)),
+            np.repeat(np.arange(window, dtype=np.int64)[None, :], net.edge_count, axis=0),
+            _full_below(problem, people * units[group]),
             problem.steps,
             problem.step_min,
             choice == "nearest",
             reroute,
             _sharing_penalty(problem, share_penalty_min),
-            np.ascontiguousarray(problem.units_per_person, dtype=np.float64),
+            units,
             REROUTE_MAX_SETTLED,
         )
     )

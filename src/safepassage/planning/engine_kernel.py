@@ -78,6 +78,7 @@ def _choose(
     times,
     edge_cap,
     used,
+    skip,
     base,
     steps,
     step_min,
@@ -107,7 +108,7 @@ def _choose(
             finish = 0.0
         else:
             _, arrive = walk_fixed(
-                arcs, arc_edge, times, edge_cap, used, base, steps, step_min, depart, q * unit
+                arcs, arc_edge, times, edge_cap, used, skip, base, steps, step_min, depart, q * unit
             )
             if not np.isfinite(arrive):
                 continue
@@ -153,6 +154,8 @@ def route_packets(
     remaining,
     free,
     used,
+    skip,
+    full_below,
     steps,
     step_min,
     nearest,
@@ -184,7 +187,7 @@ def route_packets(
     base = 0
     for p in range(n_in):
         g, node, depart = pk_group[p], pk_node[p], pk_depart[p]
-        base = advance(used, base, max(base, int(np.floor(depart / step_min))))
+        base = advance(used, skip, base, max(base, int(np.floor(depart / step_min))))
         walks = walk_min[g, :, node]
         times = edge_time[g]
         left_p = pk_people[p]
@@ -200,6 +203,7 @@ def route_packets(
                 times,
                 edge_cap,
                 used,
+                skip,
                 base,
                 steps,
                 step_min,
@@ -218,7 +222,7 @@ def route_packets(
             left_p -= q
             arcs = _shortest_arcs(next_arc[g, c], arc_head, node)
             enter, arrive = walk_fixed(
-                arcs, arc_edge, times, edge_cap, used, base, steps, step_min, depart, q * unit
+                arcs, arc_edge, times, edge_cap, used, skip, base, steps, step_min, depart, q * unit
             )
             use_arcs = arcs
             if reroute and arrive > depart + walks[c] + step_min:
@@ -230,6 +234,7 @@ def route_packets(
                     edge_open,
                     edge_cap,
                     used,
+                    skip,
                     base,
                     steps,
                     step_min,
@@ -247,7 +252,7 @@ def route_packets(
                 unserved[p] += q
                 why[p] = BEYOND_HORIZON
                 continue
-            reserve(use_arcs, arc_edge, enter, q * unit, used, step_min)
+            reserve(use_arcs, arc_edge, enter, q * unit, used, skip, edge_cap, full_below, step_min)
             # book processing steps, first fit from the arrival step
             row = remaining[c]
             k = _free(free[c], min(_first_step(arrive, step_min), steps))

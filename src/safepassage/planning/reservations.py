@@ -1,7 +1,10 @@
 """Time-dependent reservation of edge capacity (compiled with numba).
 
 Edge use is a ring of ``window`` steps: ``used[e, k % window]`` holds the people entering edge
-``e`` in step ``k``, for steps ``base <= k < base + window``. Packets are routed in order of
+``e`` in step ``k``, for steps ``base <= k < base + window``. Beside it, ``skip[e, k % window]``
+is a disjoint-set forest over the steps of each edge: a step with less than ``full_below[e]``
+room left points past itself (path halving), so that a search for room skips a long queue of
+full steps in near-constant time instead of step by step. Packets are routed in order of
 departure and never enter an edge before they depart, so the steps before ``base`` (the current
 departure step) are never needed again and their columns are reused for the steps ahead. A packet
 of ``q`` people may enter edge ``e`` in step ``k`` when ``used[e, k] + q <= capacity[e]``;
@@ -32,30 +35,52 @@ def step_at(t, step_min):
 
 
 @numba.njit(cache=True)
-def advance(used, base, new_base):
-    """Move the ring's start from step ``base`` to ``new_base``, clearing the reused columns."""
+def advance(used, skip, base, new_base):
+    """Move the ring's start from step ``base`` to ``new_base``, clearing the reused columns
+    (their steps become ``k + window``, with no use and no skip)."""
     window = used.shape[1]
     if new_base - base >= window:
-        used[:, :] = 0.0
+        for k in range(new_base, new_base + window):
+            used[:, k % window] = 0.0
+            skip[:, k % window] = k
     else:
         for k in range(base, new_base):
             used[:, k % window] = 0.0
+            skip[:, k % window] = k + window
     return new_base
 
 
 @numba.njit(cache=True)
-def _first_free_step(used, base, edge, k, steps, cap, q):
+def _room_from(skip, edge, k, end):
+    """The first step >= k (below ``end``) not marked full on ``edge``, or ``end``."""
+    window = skip.shape[1]
+    while k < end:
+        parent = skip[edge, k % window]
+        if parent == k:
+            return k
+        if parent < end:
+            grand = skip[edge, parent % window]
+            skip[edge, k % window] = grand  # path halving
+            k = grand
+        else:
+            return end
+    return end
+
+
+@numba.njit(cache=True)
+def _first_free_step(used, skip, base, edge, k, steps, cap, q):
     """First step >= k in which q more people fit on ``edge``; ``steps`` if none within the
     horizon and the ring."""
     window = used.shape[1]
     end = min(steps, base + window)
+    k = _room_from(skip, edge, k, end)
     while k < end and used[edge, k % window] + q > cap + EPS:
-        k += 1
+        k = _room_from(skip, edge, k + 1, end)
     return k if k < end else steps
 
 
 @numba.njit(cache=True)
-def walk_fixed(arcs, arc_edge, edge_time, edge_cap, used, base, steps, step_min, t0, q):
+def walk_fixed(arcs, arc_edge, edge_time, edge_cap, used, skip, base, steps, step_min, t0, q):
     """Walk a fixed route from time ``t0``, waiting before an edge until ``q`` people fit.
 
     Returns the entry time of each arc and the arrival time (inf when the horizon ends first).
@@ -64,7 +89,7 @@ def walk_fixed(arcs, arc_edge, edge_time, edge_cap, used, base, steps, step_min,
     t = t0
     for i in range(arcs.shape[0]):
         e = arc_edge[arcs[i]]
-        k = _first_free_step(used, base, e, step_at(t, step_min), steps, edge_cap[e], q)
+        k = _first_free_step(used, skip, base, e, step_at(t, step_min), steps, edge_cap[e], q)
         if k >= steps:
             return enter, np.inf
         t = max(t, k * step_min)
@@ -74,11 +99,16 @@ def walk_fixed(arcs, arc_edge, edge_time, edge_cap, used, base, steps, step_min,
 
 
 @numba.njit(cache=True)
-def reserve(arcs, arc_edge, enter, q, used, step_min):
-    """Book ``q`` people entering each arc of a route at its entry time."""
+def reserve(arcs, arc_edge, enter, q, used, skip, edge_cap, full_below, step_min):
+    """Book ``q`` people entering each arc of a route at its entry time; a step left with less
+    than ``full_below`` room is marked full."""
     window = used.shape[1]
     for i in range(arcs.shape[0]):
-        used[arc_edge[arcs[i]], step_at(enter[i], step_min) % window] += q
+        e = arc_edge[arcs[i]]
+        k = step_at(enter[i], step_min)
+        used[e, k % window] += q
+        if edge_cap[e] - used[e, k % window] < full_below[e]:
+            skip[e, k % window] = k + 1
 
 
 @numba.njit(cache=True)
@@ -90,6 +120,7 @@ def earliest_arrival(
     edge_open,
     edge_cap,
     used,
+    skip,
     base,
     steps,
     step_min,
@@ -131,7 +162,7 @@ def earliest_arrival(
             v = np.int64(arc_head[a])
             if not edge_open[e] or done[v]:
                 continue
-            k = _first_free_step(used, base, e, step_at(t, step_min), steps, edge_cap[e], q)
+            k = _first_free_step(used, skip, base, e, step_at(t, step_min), steps, edge_cap[e], q)
             if k >= steps:
                 continue
             start = max(t, k * step_min)
