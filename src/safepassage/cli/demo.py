@@ -11,6 +11,7 @@ from rich.text import Text
 
 from safepassage.cli.console import console, print_summary, stage_progress
 from safepassage.cli.plan import plan_and_write, print_plan
+from safepassage.cli.supplies import print_relief, relief_and_write
 from safepassage.demo.city import write_demo_scenario
 from safepassage.io.atomic import ensure_directory, write_text_atomic
 from safepassage.io.network_export import write_network_geojson
@@ -50,3 +51,6 @@ def demo_command(
             "routes.geojson, schedule.csv, plan.npz)"
         )
     )
+    relief = relief_and_write(prepared, out / "relief", plan_dir=out / "plan", options={})
+    print_relief(relief)
+    console.print(Text(f"relief files in {out / 'relief'} (docs/relief.md explains each figure)"))

@@ -14,6 +14,7 @@ import typer
 
 from safepassage.cli import demo, plan, validate
 from safepassage.cli.console import err_console, print_line
+from safepassage.cli.supplies import supplies_command
 from safepassage.errors import SafepassageError
 
 __all__ = ["app", "main"]
@@ -40,6 +41,7 @@ app.command("validate")(validate.validate_command)
 app.command("demo")(demo.demo_command)
 app.command("plan")(plan.plan_command)
 app.command("check")(plan.check_command)
+app.command("supplies")(supplies_command)
 
 
 def main(argv: list[str] | None = None) -> int:

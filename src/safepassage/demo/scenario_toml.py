@@ -45,6 +45,7 @@ _LOSS_PER_DAY = {
 _WAREHOUSE_SHARES = (0.6, 0.4)  # food split between the two warehouses
 _WATER_L_PER_DAY = 15.0  # Sphere 2018, Water supply standard 2.1: >= 15 l/person/day
 _WATER_DAYS = 3
+_WATER_LOCAL_L_PER_DAY = 7.5  # wells and pumps still working: half the Sphere minimum
 _WEIBULL_SHAPE, _WEIBULL_SCALE_MIN = 1.5, 1440.0
 
 
@@ -315,6 +316,105 @@ def _other_stocks(people: int, warehouses: Sequence[Place]) -> list[str]:
     ]
 
 
+def _supply(at: Mapping[str, tuple[float, float]]) -> list[str]:
+    """The roads convoys use into the city (docs/relief.md)."""
+    south, west, north = at["south"], at["west"], at["north"]
+    return [
+        "",
+        "# --- Supply routes and convoys " + "-" * 50,
+        "# Roads convoys use to enter the city. Trucks enter while a window is open, at",
+        "# trucks_per_hour; turnaround_h is one truck's round trip (loading point, city, back).",
+        "# truck: a type of the Logistics Operational Guide (payloads 1-27 t), or payload_t.",
+        "# reliability: the chance a planned convoy gets through (the Monte Carlo draws it).",
+        "[[supply_routes]]",
+        'id = "R1"',
+        'name = "South Highway convoy route"',
+        f"lat = {south[1]:.5f}",
+        f"lon = {south[0]:.5f}",
+        'windows = { daily = [["09:00", "15:00"]] }',
+        "trucks_per_hour = 4.0",
+        "turnaround_h = 10.0",
+        'truck = "tractor_trailer_4_axle"   # 24 t',
+        "reliability = 0.8",
+        "",
+        "[[supply_routes]]",
+        'id = "R2"',
+        'name = "West Road"',
+        f"lat = {west[1]:.5f}",
+        f"lon = {west[0]:.5f}",
+        'windows = { daily = [["10:00", "12:00"]] }   # a two-hour pause agreed each day',
+        "trucks_per_hour = 3.0",
+        "turnaround_h = 16.0",
+        'truck = "three_axle_rigid"   # 18 t',
+        "reliability = 0.6",
+        "",
+        "[[supply_routes]]",
+        'id = "R3"',
+        'name = "North Road"',
+        f"lat = {north[1]:.5f}",
+        f"lon = {north[0]:.5f}",
+        'status = "cut"   # the front line crosses it',
+        "trucks_per_hour = 4.0",
+        "turnaround_h = 8.0",
+    ]
+
+
+def _convoys_and_settings(people: int) -> list[str]:
+    """Planned convoys and the ``[relief]`` settings of the demo (docs/relief.md)."""
+    water_local_m3 = people * _WATER_LOCAL_L_PER_DAY / 1000
+    return [
+        "",
+        "# Convoys already planned: every_days and until repeat one.",
+        "[[convoys]]",
+        'route = "R1"',
+        "day = 2030-08-04",
+        'commodity = "cereal"',
+        "quantity = 120.0",
+        'unit = "t"',
+        "every_days = 3",
+        "until = 2030-09-02",
+        "",
+        "[[convoys]]",
+        'route = "R2"',
+        "day = 2030-08-05",
+        'commodity = "pulses"',
+        "quantity = 18.0",
+        'unit = "t"',
+        "every_days = 4",
+        "until = 2030-09-02",
+        "",
+        "# --- Relief settings " + "-" * 60,
+        "# The standards (Sphere 2018, the WFP basket, truck payloads) are the defaults; any can",
+        "# be overridden in [relief.standards]. Medical kits and fuel have no per-person standard:",
+        "# the figures below are the demo's own planning figures, not standards.",
+        "[relief]",
+        "horizon_days = 60",
+        "buffer_days = 7.0   # days of cover the convoy plan keeps",
+        "# medical_kit: one kit per 1,000 people for 90 days; fuel: 0.05 l a person a day",
+        "consumption_per_person_day = { medical_kit = 1.1e-5, fuel = 0.05 }   # kit, l",
+        f"local_supply_per_day = {{ water = {water_local_m3 * 1000:.0f} }}   # l: wells and pumps, "
+        f"{_WATER_LOCAL_L_PER_DAY:g} l per person now",
+        "mass_kg_per_unit = { medical_kit = 50.0 }   # a demo figure; weigh your own kits",
+        "",
+        "[relief.uncertainty]",
+        "draws = 10000",
+        "seed = 1",
+        "consumption_cv = 0.1   # coefficient of variation of consumption around the ration",
+        "loss_cv = 0.5",
+        "",
+        "[relief.services]",
+        "food_service_min = 0.5      # a handout takes half a minute",
+        "triage_service_min = 6.0   # demo planning figures: no standard gives these",
+        "medical_share = { general = 0.03, mobility_impaired = 0.3 }   # share needing triage",
+        "",
+        "[relief.siting]",
+        "sites = 20                  # distribution points in the city",
+        "max_candidates = 500        # street corners tried as sites (a seeded sample)",
+        "time_limit_s = 10.0         # the solver's proven gap is reported if it stops early",
+        "# walk_m: default relief.standards.water_point_max_distance_m (500 m, Sphere 2018)",
+    ]
+
+
 def render_scenario(
     *,
     seed: int,
@@ -347,5 +447,7 @@ def render_scenario(
         *_hazards(rubble_name, rubble_ring),
         *_food(people, warehouses),
         *_other_stocks(people, warehouses),
+        *_supply(corridor_at),
+        *_convoys_and_settings(people),
     ]
     return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ from safepassage.model.drive import DriveParameters
 from safepassage.model.flow import FlowParameters
 from safepassage.model.response import ResponseCurve
 from safepassage.model.stocks import Stock, Warehouse
+from safepassage.model.supply import Convoy, ReliefSettings, SupplyRoute
 
 __all__ = [
     "Clip",
@@ -315,6 +316,9 @@ class Scenario(_Strict):
     drive: DriveParameters = Field(default_factory=DriveParameters)
     warehouses: list[Warehouse] = Field(default_factory=list)
     stocks: list[Stock] = Field(default_factory=list)
+    supply_routes: list[SupplyRoute] = Field(default_factory=list)
+    convoys: list[Convoy] = Field(default_factory=list)
+    relief: ReliefSettings = Field(default_factory=ReliefSettings)
     _source_path: Path | None = PrivateAttr(default=None)
 
     @property

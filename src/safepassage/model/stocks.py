@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["COMMODITY_UNITS", "Stock", "Warehouse"]
+__all__ = ["COMMODITY_UNITS", "Stock", "Warehouse", "check_commodity_unit"]
 
 # Which units each commodity may be counted in. Food in mass (or energy for a whole basket);
 # the WFP general food basket's items are the food commodities (see docs/scenario.md).
@@ -46,12 +46,16 @@ class Stock(BaseModel):
 
     @model_validator(mode="after")
     def _unit_fits(self) -> Stock:
-        if self.commodity not in COMMODITY_UNITS:
-            known = ", ".join(sorted(COMMODITY_UNITS))
-            raise ValueError(f"unknown commodity {self.commodity!r}; known: {known}")
-        allowed = COMMODITY_UNITS[self.commodity]
-        if self.unit not in allowed:
-            units = ", ".join(sorted(allowed))
-            msg = f"{self.commodity} cannot be counted in {self.unit}; use {units}"
-            raise ValueError(msg)
+        check_commodity_unit(self.commodity, self.unit)
         return self
+
+
+def check_commodity_unit(commodity: str, unit: str) -> None:
+    """Raise ``ValueError`` unless ``commodity`` is known and may be counted in ``unit``."""
+    if commodity not in COMMODITY_UNITS:
+        known = ", ".join(sorted(COMMODITY_UNITS))
+        raise ValueError(f"unknown commodity {commodity!r}; known: {known}")
+    allowed = COMMODITY_UNITS[commodity]
+    if unit not in allowed:
+        units = ", ".join(sorted(allowed))
+        raise ValueError(f"{commodity} cannot be counted in {unit}; use {units}")
