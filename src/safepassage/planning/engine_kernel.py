@@ -136,7 +136,7 @@ def _shortest_arcs(next_arc, arc_head, node):
     return arcs
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def route_packets(
     pk_node,
     pk_group,
