@@ -6,7 +6,7 @@ and exits with code 2.
 
 from __future__ import annotations
 
-__all__ = ["DataError", "SafepassageError", "ScenarioError"]
+__all__ = ["DataError", "SafepassageError", "ScenarioError", "StorageError"]
 
 
 class SafepassageError(Exception):
@@ -19,3 +19,7 @@ class ScenarioError(SafepassageError):
 
 class DataError(SafepassageError):
     """A data file named by the scenario (OSM, population, hazards) is missing or wrong."""
+
+
+class StorageError(SafepassageError):
+    """The operations database is unreachable, not migrated, or refuses a record."""

@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from safepassage.cli import demo, plan, validate
+from safepassage.cli import demo, plan, service, validate
 from safepassage.cli.console import err_console, print_line
+from safepassage.cli.reports import leaflets_command, map_command
 from safepassage.cli.supplies import supplies_command
 from safepassage.errors import SafepassageError
 
@@ -42,6 +43,11 @@ app.command("demo")(demo.demo_command)
 app.command("plan")(plan.plan_command)
 app.command("check")(plan.check_command)
 app.command("supplies")(supplies_command)
+app.command("map")(map_command)
+app.command("leaflets")(leaflets_command)
+app.command("serve")(service.serve_command)
+app.add_typer(service.users_app, name="users")
+app.add_typer(service.audit_app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> int:

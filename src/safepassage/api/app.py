@@ -1,0 +1,86 @@
+"""The FastAPI application of the operations service."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from safepassage import __version__
+from safepassage.api.cache import TTLCache
+from safepassage.api.docs_page import render_docs
+from safepassage.api.problems import install_handlers
+from safepassage.api.routes import (
+    alerts,
+    corridors,
+    crossings,
+    deliveries,
+    exports,
+    incidents,
+    ingest,
+    operations,
+    stock,
+    users,
+)
+from safepassage.storage.db import DEFAULT_DB, Database, open_database
+
+__all__ = ["create_app", "create_app_from_env"]
+
+_DESCRIPTION = (
+    "One shared record of corridors, crossings (aggregate counts only), deliveries, stocks and "
+    "incidents. Every submission carries a client-made UUID (client_id): a retry adds nothing."
+)
+
+
+def create_app(database: Database) -> FastAPI:
+    """The app serving ``database`` (already migrated; see ``storage.open_database``)."""
+    app = FastAPI(
+        title="safepassage operations service",
+        version=__version__,
+        description=_DESCRIPTION,
+        docs_url=None,  # Swagger UI would load from a CDN; see docs_page.py
+        redoc_url=None,
+    )
+    app.state.database = database
+    # positive look-ups only, for a few seconds: see api/cache.py
+    app.state.users_cache = TTLCache(ttl_s=10.0)
+    app.state.operations_cache = TTLCache(ttl_s=10.0)
+    install_handlers(app)
+    for module in (
+        users,
+        operations,
+        corridors,
+        ingest,
+        crossings,
+        deliveries,
+        stock,
+        incidents,
+        exports,
+        alerts,
+    ):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness: no authentication, no data."""
+        return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> str:
+        return render_docs(app.openapi())
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app for one of several uvicorn worker processes (``serve --workers N``).
+
+    Each worker opens its own connections to ``SAFEPASSAGE_DB``; the parent process has run the
+    migrations already.
+    """
+    pool_size = int(os.environ.get("SAFEPASSAGE_POOL_SIZE", "40"))
+    database = open_database(
+        os.environ.get("SAFEPASSAGE_DB", DEFAULT_DB), migrate=False, pool_size=pool_size
+    )
+    return create_app(database)

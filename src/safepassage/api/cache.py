@@ -1,0 +1,45 @@
+"""A small time-limited cache of positive look-ups (a token's user, an operation for a member).
+
+Every request needs both; caching them for a few seconds saves two database transactions per
+request. Only successes are cached, so a new member or a new token works at once; a change to
+an existing user or membership takes effect within ``ttl_s``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable
+from typing import Any
+
+__all__ = ["TTLCache"]
+
+
+class TTLCache:
+    """Thread-safe mapping whose entries expire ``ttl_s`` seconds after they were stored."""
+
+    def __init__(self, *, ttl_s: float = 10.0, max_entries: int = 10_000) -> None:
+        self._ttl_s = ttl_s
+        self._max = max_entries
+        self._data: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                del self._data[key]
+                return None
+            return entry[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if len(self._data) >= self._max:
+                self._data.clear()  # crude, but bounded; the cache only saves look-ups
+            self._data[key] = (time.monotonic() + self._ttl_s, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()

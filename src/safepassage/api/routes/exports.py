@@ -1,0 +1,67 @@
+"""Exports: HXL CSV and GeoJSON of any table as you may see it, and the public crossings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep
+from safepassage.storage import access
+from safepassage.storage import exports as ex
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["exports"])
+Format = Literal["csv", "geojson"]
+
+
+def _respond(export: ex.Export, fmt: Format, filename: str) -> Any:
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
+        "X-Safepassage-Classification": export.classification.value,
+    }
+    if fmt == "csv":
+        return PlainTextResponse(ex.to_hxl_csv(export), media_type="text/csv", headers=headers)
+    return JSONResponse(ex.to_geojson(export), media_type="application/geo+json", headers=headers)
+
+
+@router.get("/operations/{operation}/exports/public/crossings.{fmt}")
+def public_crossings(
+    fmt: Format,
+    database: DatabaseDep,
+    user: CurrentUser,
+    operation: OperationDep,
+    window_hours: Annotated[int, Query(description="6, 8, 12 or 24")] = 6,
+    k: Annotated[int, Query(ge=2, le=100, description="counts below k are hidden")] = 5,
+) -> Any:
+    """People crossed per corridor and closed window, small counts suppressed (publishable)."""
+    if window_hours not in ex.PUBLIC_WINDOWS_H:
+        msg = f"window_hours={window_hours}: use one of {ex.PUBLIC_WINDOWS_H} (at least 6 h)"
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, msg)
+    with database.read() as session:
+        corridors_public = (
+            access.classification(session, operation, "corridors") is ex.Classification.PUBLIC
+        )
+        export = ex.public_crossings(
+            session, operation, window_h=window_hours, k=k, with_points=corridors_public
+        )
+    return _respond(export, fmt, f"{operation.code}-crossings-public")
+
+
+@router.get("/operations/{operation}/exports/{table}.{fmt}")
+def table(
+    table: Literal["crossings", "deliveries", "stock", "incidents", "corridor_status"],
+    fmt: Format,
+    database: DatabaseDep,
+    user: CurrentUser,
+    operation: OperationDep,
+) -> Any:
+    """The rows of one table that your organisation may see, with their classification."""
+    model, _ = ex.EXPORT_TABLES[table]
+    with database.read() as session:
+        visible = access.visible_rows(session, model, operation, user)
+        level = access.classification(session, operation, model.__tablename__)
+        export = ex.table_export(session, operation, table, visible=visible, classification=level)
+    return _respond(export, fmt, f"{operation.code}-{table}")

@@ -1,0 +1,318 @@
+"""Exports as HXL CSV and GeoJSON: any table as the caller may see it, and the public crossings.
+
+Every export carries its classification and purpose (reference R6, R11): in HXL CSV as a title
+row above the header (HXL readers skip rows above the hashtag row), in GeoJSON as a top-level
+``safepassage`` member. Public crossing figures go only through :func:`public_crossings`
+(reference R2/R3): per corridor, in windows of at least 6 hours that have closed, small counts
+suppressed with complementary suppression.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from safepassage.storage.disclosure import TOTAL, SuppressedTable, suppress
+from safepassage.storage.models import (
+    Corridor,
+    CorridorStatusChange,
+    CrossingCount,
+    Delivery,
+    FieldRecord,
+    Incident,
+    Operation,
+    Organisation,
+    StockEntry,
+)
+from safepassage.storage.types import Classification, utc_now
+
+__all__ = [
+    "EXPORT_TABLES",
+    "PUBLIC_WINDOWS_H",
+    "Classification",
+    "Export",
+    "public_crossings",
+    "table_export",
+    "to_geojson",
+    "to_hxl_csv",
+]
+
+PUBLIC_WINDOWS_H = (6, 8, 12, 24)  # R3: no finer than 6 h; windows tile the UTC day
+
+# column -> (header, HXL hashtag); HXL 1.1 core tags as proposed in the reference, section 3.3
+_COMMON = {
+    "client_id": ("record id", "#meta+id"),
+    "organisation": ("organisation", "#org+code"),
+    "received_at": ("received", "#date+reported"),
+}
+_CORRIDOR = {"corridor": ("corridor", "#loc+code+corridor")}
+EXPORT_TABLES: dict[str, tuple[type[FieldRecord], dict[str, tuple[str, str]]]] = {
+    "crossings": (
+        CrossingCount,
+        {
+            **_CORRIDOR,
+            "window_start": ("window start", "#date+start"),
+            "window_end": ("window end", "#date+end"),
+            "group": ("group", "#group+code"),
+            "age_band": ("age band", "#affected+age"),
+            "sex": ("sex", "#affected+sex"),
+            "people": ("people crossed", "#affected+displaced+ind"),
+        },
+    ),
+    "deliveries": (
+        Delivery,
+        {
+            "event_time": ("arrived", "#date+occurred"),
+            **_CORRIDOR,
+            "warehouse": ("warehouse", "#loc+code+warehouse"),
+            "item": ("item", "#item+code"),
+            "quantity": ("quantity", "#output+num"),
+            "unit": ("unit", "#output+unit"),
+            "trucks": ("trucks", "#capacity+trucks+num"),
+        },
+    ),
+    "stock": (
+        StockEntry,
+        {
+            "event_time": ("date", "#date+occurred"),
+            "kind": ("entry", "#item+type+entry"),
+            "warehouse": ("warehouse", "#loc+code+warehouse"),
+            "to_warehouse": ("to warehouse", "#loc+code+warehouse+dest"),
+            "item": ("item", "#item+code"),
+            "quantity": ("quantity", "#output+num"),
+            "unit": ("unit", "#output+unit"),
+        },
+    ),
+    "incidents": (
+        Incident,
+        {
+            "event_time": ("occurred", "#date+occurred"),
+            "type": ("type", "#event+type"),
+            "severity": ("severity", "#severity"),
+            **_CORRIDOR,
+            "place": ("place", "#loc+name"),
+            "lat": ("latitude", "#geo+lat"),
+            "lon": ("longitude", "#geo+lon"),
+        },
+    ),
+    "corridor_status": (
+        CorridorStatusChange,
+        {
+            **_CORRIDOR,
+            "event_time": ("since", "#date+occurred"),
+            "status": ("status", "#status+name"),
+            "reason": ("reason", "#operations+type"),
+        },
+    ),
+}
+
+
+@dataclass
+class Export:
+    """A table ready to write: headers, HXL tags, text rows, points, and its metadata."""
+
+    title: str
+    classification: Classification
+    purpose: str
+    headers: list[str]
+    tags: list[str]
+    rows: list[list[str]]
+    points: list[tuple[float, float] | None] = field(default_factory=list)
+    generated: dt.datetime = field(default_factory=utc_now)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(getattr(value, "value", value))
+
+
+def table_export(
+    session: Session,
+    operation: Operation,
+    name: str,
+    *,
+    visible: ColumnElement[bool],
+    classification: Classification,
+) -> Export:
+    """The rows of one table that the caller may see (``visible``), oldest event first."""
+    model, columns = EXPORT_TABLES[name]
+    spec = {**columns, **_COMMON}
+    corridors = {c.id: c for c in session.scalars(select(Corridor))}
+    orgs = dict(session.execute(select(Organisation.id, Organisation.code)).tuples().all())
+    query = select(model).where(model.operation_id == operation.id, visible)
+    export = Export(
+        title=f"{operation.code} {name}",
+        classification=classification,
+        purpose=f"operational coordination of operation {operation.code}",
+        headers=[h for h, _ in spec.values()],
+        tags=[t for _, t in spec.values()],
+        rows=[],
+    )
+    for row in session.scalars(query.order_by(model.id)):
+        corridor = corridors.get(getattr(row, "corridor_id", None) or -1)
+        values = {
+            "corridor": corridor.code if corridor else None,
+            "organisation": orgs.get(row.organisation_id),
+        }
+        export.rows.append([_text(values.get(k, getattr(row, k, None))) for k in spec])
+        lat, lon = getattr(row, "lat", None), getattr(row, "lon", None)
+        if lat is None and corridor is not None:
+            lat, lon = corridor.lat, corridor.lon
+        export.points.append(None if lat is None or lon is None else (lon, lat))
+    return export
+
+
+def _bin_start(moment: dt.datetime, window_h: int) -> dt.datetime:
+    moment = moment.astimezone(dt.UTC)
+    return moment.replace(
+        hour=moment.hour - moment.hour % window_h, minute=0, second=0, microsecond=0
+    )
+
+
+def _crossing_bins(
+    session: Session, operation: Operation, *, now: dt.datetime, window_h: int
+) -> tuple[dict[tuple[Any, Any], int], list[dt.datetime]]:
+    """Totals per (corridor id, window start) over closed windows only."""
+    width = dt.timedelta(hours=window_h)
+    query = (
+        select(
+            CrossingCount.corridor_id,
+            CrossingCount.window_start,
+            func.max(CrossingCount.window_end),
+            func.sum(CrossingCount.people),
+        )
+        .where(CrossingCount.operation_id == operation.id)
+        .group_by(CrossingCount.corridor_id, CrossingCount.window_start)
+    )
+    totals: dict[tuple[Any, Any], int] = defaultdict(int)
+    latest_end: dict[dt.datetime, dt.datetime] = {}
+    for corridor_id, start, end, people in session.execute(query):
+        start_bin = _bin_start(start, window_h)
+        totals[(corridor_id, start_bin)] += int(people)
+        latest_end[start_bin] = max(end, latest_end.get(start_bin, end))
+    closed = {b for b, end in latest_end.items() if b + width <= now and end <= now}
+    totals = defaultdict(int, {key: v for key, v in totals.items() if key[1] in closed})
+    if not closed:
+        return totals, []
+    first, last = min(closed), max(closed)
+    bins = [first + i * width for i in range(int((last - first) / width) + 1)]
+    # a window between closed ones is shown (with zeros) unless it holds a count still running
+    return totals, [b for b in bins if b in closed or b not in latest_end]
+
+
+def public_crossings(
+    session: Session,
+    operation: Operation,
+    *,
+    now: dt.datetime | None = None,
+    window_h: int = 6,
+    k: int = 5,
+    with_points: bool = False,
+) -> Export:
+    """People crossed per corridor and window, for publication (R2, R3).
+
+    Windows tile the UTC day (``window_h`` in 6, 8, 12, 24) and appear only once they have
+    closed and every count in them has ended; each corridor also gets a total row, each window
+    a total over corridors, and the table a grand total. Small counts read ``"<k"``, the
+    entries hidden to protect them ``"x"``.
+    """
+    if window_h not in PUBLIC_WINDOWS_H:
+        raise ValueError(f"window_h={window_h}: use one of {PUBLIC_WINDOWS_H} (at least 6 h)")
+    now = now or utc_now()
+    totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h)
+    corridors = list(
+        session.scalars(
+            select(Corridor).where(Corridor.operation_id == operation.id).order_by(Corridor.code)
+        )
+    )
+    table = suppress(totals, rows=[c.id for c in corridors], columns=bins, k=k)
+    export = Export(
+        title=f"{operation.code} people crossed per corridor, {window_h}-hour windows (UTC)",
+        classification=Classification.PUBLIC,
+        purpose="public situation reporting; aggregate counts, small counts suppressed",
+        headers=["corridor", "corridor name", "window start", "window end", "people crossed"],
+        tags=[
+            "#loc+code+corridor",
+            "#loc+name+corridor",
+            "#date+start",
+            "#date+end",
+            "#affected+displaced+ind",
+        ],
+        rows=[],
+    )
+    _fill_public_rows(export, table, corridors, bins, window_h=window_h, with_points=with_points)
+    return export
+
+
+def _fill_public_rows(
+    export: Export,
+    table: SuppressedTable,
+    corridors: list[Corridor],
+    bins: list[dt.datetime],
+    *,
+    window_h: int,
+    with_points: bool,
+) -> None:
+    """One row per corridor and window, then per corridor the total, then the window totals."""
+    width = dt.timedelta(hours=window_h)
+    named = [(c.id, c.code, c.name, c) for c in corridors] + [(TOTAL, TOTAL, "all corridors", None)]
+    span: list[tuple[Any, str, str]] = [(b, _text(b), _text(b + width)) for b in bins]
+    if bins:
+        span.append((TOTAL, _text(bins[0]), _text(bins[-1] + width)))
+    for key, code, name, corridor in named:
+        point = None
+        if with_points and corridor and corridor.lat is not None and corridor.lon is not None:
+            point = (corridor.lon, corridor.lat)
+        for column, start, end in span:
+            export.rows.append([code, name, start, end, table.shown(key, column)])
+            export.points.append(point)
+
+
+def to_hxl_csv(export: Export) -> str:
+    """HXL CSV: a metadata title row, the header row, the hashtag row, the data."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    generated = export.generated.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    writer.writerow(
+        [
+            f"{export.title}; classification: {export.classification.value}; "
+            f"purpose: {export.purpose}; generated {generated} by safepassage"
+        ]
+    )
+    writer.writerow(export.headers)
+    writer.writerow(export.tags)
+    writer.writerows(export.rows)
+    return buffer.getvalue()
+
+
+def to_geojson(export: Export) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (RFC 7946): one feature per row, null geometry if unplaced."""
+    features = []
+    for index, row in enumerate(export.rows):
+        point = export.points[index] if index < len(export.points) else None
+        geometry = None if point is None else {"type": "Point", "coordinates": list(point)}
+        properties = dict(zip(export.headers, row, strict=True))
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return {
+        "type": "FeatureCollection",
+        "safepassage": {
+            "title": export.title,
+            "classification": export.classification.value,
+            "purpose": export.purpose,
+            "generated": _text(export.generated),
+            "hxl": dict(zip(export.headers, export.tags, strict=True)),
+        },
+        "features": features,
+    }

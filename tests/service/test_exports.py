@@ -1,0 +1,108 @@
+"""HXL CSV and GeoJSON exports: classification carried, visibility kept, public crossings only
+per corridor, in closed windows of at least 6 hours, small counts suppressed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import hxl
+import pytest
+
+from tests.service.conftest import NOW, World, new_id
+
+pytestmark = pytest.mark.service
+
+
+def window(start: dt.datetime, people: int, corridor: str = "C1") -> dict:
+    return {
+        "client_id": new_id(),
+        "corridor": corridor,
+        "window_start": start.isoformat(),
+        "window_end": (start + dt.timedelta(hours=1)).isoformat(),
+        "people": people,
+    }
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_public_crossings_are_binned_suppressed_and_only_for_closed_windows(
+    world: World, tmp_path: Path
+) -> None:
+    day = (NOW - dt.timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    items = [
+        window(day + dt.timedelta(hours=1), 120),  # 00-06, C1
+        window(day + dt.timedelta(hours=2), 30),  # 00-06, C1 again: 150 in the window
+        window(day + dt.timedelta(hours=7), 3),  # 06-12, C1: small
+        window(day + dt.timedelta(hours=3), 80, "C2"),
+        window(day + dt.timedelta(hours=8), 60, "C2"),
+    ]
+    now = dt.datetime.now(dt.UTC)
+    open_bin = now.replace(hour=now.hour - now.hour % 6, minute=0, second=0, microsecond=0)
+    running = window(open_bin, 500, "C2")  # in the 6-hour window still open
+    running["window_end"] = max(now, open_bin + dt.timedelta(minutes=1)).isoformat()
+    items.append(running)
+    response = world.post("wfp_planner", "/operations/aleppo/crossings/batch", {"items": items})
+    assert response.status_code == 200
+    url = "/operations/aleppo/exports/public/crossings"
+    response = world.get("icrc_monitor", f"{url}.csv")
+    assert response.status_code == 200
+    assert response.headers["x-safepassage-classification"] == "public"
+    text = response.text
+    assert (
+        text.splitlines()[0].startswith('"aleppo people crossed')
+        and "classification: public" in text
+    )
+    day_prefix = day.date().isoformat()
+    rows = [r for r in rows_of(text)[3:] if r[2].startswith(day_prefix)]
+    table = {(r[0], r[2][11:13], r[3][11:13]): r[4] for r in rows}
+    assert table[("C1", "06", "12")] == "<5"
+    # hidden so that neither C1's total (153) minus 150 nor the 06-12 total (63) minus C2's 60
+    # gives the 3 back; and then C2's 80 so that the 00-06 column does not give the 150
+    assert [table[(c, "00", "06")] for c in ("C1", "C2", "total")] == ["x", "x", "230"]
+    assert table[("C2", "06", "12")] == "x"
+    everything = rows_of(text)[3:]
+    assert not [r for r in everything if r[2] == open_bin.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    assert all(r[4] != "500" for r in everything)  # not before its window has closed
+    path = tmp_path / "public.csv"
+    path.write_text(text, encoding="utf-8")
+    options = hxl.input.InputOptions(allow_local=True)
+    with hxl.data(str(path), options) as dataset:  # libhxl finds the hashtag row itself
+        tags = [c.display_tag for c in dataset.columns]
+        assert len(list(dataset)) == len(rows_of(text)) - 3
+    assert "#affected+displaced+ind" in tags
+    daily = world.get("icrc_monitor", f"{url}.geojson", window_hours=24).json()
+    assert daily["safepassage"]["classification"] == "public"
+    assert daily["features"][0]["properties"]["window start"].endswith("T00:00:00Z")
+    assert world.get("icrc_monitor", f"{url}.csv", window_hours=1).status_code == 422
+
+
+def test_table_exports_keep_visibility_and_say_their_classification(world: World) -> None:
+    start = NOW - dt.timedelta(hours=5)
+    assert world.post("icrc_monitor", "/operations/aleppo/crossings", window(start, 7)).is_success
+    assert world.post("wfp_monitor", "/operations/aleppo/crossings", window(start, 9)).is_success
+    mine = world.get("icrc_planner", "/operations/aleppo/exports/crossings.csv")
+    assert mine.headers["x-safepassage-classification"] == "restricted"
+    data = rows_of(mine.text)
+    assert "classification: restricted" in data[0][0]
+    assert data[2][0] == "#loc+code+corridor"
+    people = data[1].index("people crossed")
+    assert [r[people] for r in data[3:]] == ["7"]  # not WFP's 9
+    lead = world.get("wfp_viewer", "/operations/aleppo/exports/crossings.geojson").json()
+    assert sorted(f["properties"]["people crossed"] for f in lead["features"]) == ["7", "9"]
+    incident = {
+        "client_id": new_id(),
+        "event_time": start.isoformat(),
+        "type": "shelling",
+        "severity": "high",
+        "lat": 36.2,
+        "lon": 37.1,
+    }
+    assert world.post("icrc_monitor", "/operations/aleppo/incidents", incident).is_success
+    geo = world.get("icrc_monitor", "/operations/aleppo/exports/incidents.geojson").json()
+    assert geo["features"][0]["geometry"] == {"type": "Point", "coordinates": [37.1, 36.2]}
+    assert world.get("msf_admin", "/operations/aleppo/exports/incidents.csv").status_code == 404
