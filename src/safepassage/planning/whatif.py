@@ -7,9 +7,6 @@ before ``at`` and continue from where that leaves them (the node they are walkin
 corridor where they queue, or their home if they had not left), no earlier than ``at``. Those
 continuations are routed by the same engine over the changed corridors and stitched to their
 route so far, so the result is one plan of the changed problem that the checker can replay.
-Continuations that start from the same node at the same time in the same group (the people of
-one origin still at home, say) are routed as one job and share its routes in proportion to their
-people, as the engine's packets share theirs among sources.
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safepassage.errors import SafepassageError
-from safepassage.planning.csr import Joined, indptr_of, row_index, take_rows
+from safepassage.planning.csr import Joined, indptr_of, row_index
 from safepassage.planning.engine import Routed, route_jobs, unserved_reason
 from safepassage.planning.paths import walk_trees
 from safepassage.planning.plan import Plan, Unserved
@@ -113,9 +110,7 @@ def what_if(
     cut = _cut(problem, base, at_step, at)
     rest = base.packet_people - cut.out
     going = np.flatnonzero(rest > 1e-9)
-    group = problem.source_group[base.packet_source]
-    order = going[np.lexsort((going, group[going], cut.node[going], cut.ready[going]))]
-    jobs = _Jobs.of(order, cut, group, rest)
+    order = going[np.lexsort((going, cut.ready[going]))]
     # corridors take nobody before `at` in the continuation: those steps are the base plan's
     later = dataclasses.replace(
         changed,
@@ -126,100 +121,18 @@ def what_if(
     routed = route_jobs(
         later,
         walk_trees(later),
-        cut.node[order[jobs.first[:-1]]],
-        group[order[jobs.first[:-1]]],
-        jobs.people,
-        cut.ready[order[jobs.first[:-1]]],
+        cut.node[order],
+        problem.source_group[base.packet_source[order]],
+        rest[order],
+        cut.ready[order],
         choice="balanced",
         reroute=True,
     )
-    routed = jobs.share(routed, rest[order])
     plan = _stitch(problem, base, cut, order, routed, at_step)
     moved = _rerouted(base, order, routed)
     seconds = {"what_if": time.perf_counter() - t0}
     plan = dataclasses.replace(plan, seconds=seconds)
     return WhatIf(changed, plan, at, moved, float(rest[going].sum()))
-
-
-@dataclass(frozen=True)
-class _Jobs:
-    """Continuations merged by (ready time, node, group): ``order[first[j]:first[j + 1]]`` are
-    the base packets of job ``j``, ``people[j]`` their people."""
-
-    first: NDArray[np.int64]  # [J + 1]
-    people: NDArray[np.float64]  # [J]
-
-    @classmethod
-    def of(
-        cls, order: NDArray[np.int64], cut: _Cut, group: NDArray[np.int64], rest: NDArray
-    ) -> _Jobs:
-        ready, node, grp = cut.ready[order], cut.node[order], group[order]
-        new = np.ones(order.shape[0], bool)
-        new[1:] = (ready[1:] != ready[:-1]) | (node[1:] != node[:-1]) | (grp[1:] != grp[:-1])
-        job = np.cumsum(new) - 1
-        people = np.bincount(job, weights=rest[order]).astype(np.float64)
-        return cls(np.append(np.flatnonzero(new), order.shape[0]).astype(np.int64), people)
-
-    def share(self, routed: Routed, member_people: NDArray[np.float64]) -> Routed:
-        """The routed jobs handed back to their members (``parent`` becomes the member's
-        position in ``order``): each job's rows, then its unserved people, are laid end to end
-        against its members' people, and every overlap becomes a row (at most rows + members
-        per job, not rows × members)."""
-        jobs = self.people.shape[0]
-        # pieces of each job in order: its routed rows, then what it left unserved
-        piece_job = np.concatenate([routed.parent, np.arange(jobs)])
-        piece_people = np.concatenate([routed.people, routed.unserved])
-        piece_row = np.concatenate([np.arange(routed.parent.shape[0]), np.full(jobs, -1)])
-        by_job = np.argsort(piece_job, kind="stable")
-        piece_job, piece_people, piece_row = (
-            piece_job[by_job],
-            piece_people[by_job],
-            piece_row[by_job],
-        )
-        member_job = np.repeat(np.arange(jobs), np.diff(self.first))
-        # both sides end each job at the same cumulative position (its people, offset by the jobs
-        # before it); cuts are the union of the two sides' ends
-        start = np.concatenate([[0.0], np.cumsum(self.people)[:-1]])
-        piece_end = start[piece_job] + _cumsum_within(piece_people, piece_job)
-        member_end = start[member_job] + _cumsum_within(member_people, member_job)
-        cuts = np.union1d(piece_end, member_end)
-        length = np.diff(np.concatenate([[0.0], cuts]))
-        piece = np.minimum(np.searchsorted(piece_end, cuts - length / 2), piece_end.shape[0] - 1)
-        member = np.minimum(np.searchsorted(member_end, cuts - length / 2), member_end.shape[0] - 1)
-        keep = (length > 1e-9) & (piece_job[piece] == member_job[member])
-        piece, member, length = piece[keep], member[keep], length[keep]
-        row = piece_row[piece]
-        routed_part, lost = row >= 0, row < 0
-        unserved = np.bincount(member[lost], weights=length[lost], minlength=member_job.shape[0])
-        rows, parent, people = row[routed_part], member[routed_part], length[routed_part]
-        share = people / np.maximum(routed.people[rows], 1e-300)
-        arcs, path_ptr = take_rows(routed.path_arc, routed.path_ptr, rows)
-        enter, _ = take_rows(routed.path_enter, routed.path_ptr, rows)
-        steps, proc_ptr = take_rows(routed.proc_step, routed.proc_ptr, rows)
-        amounts, _ = take_rows(routed.proc_people, routed.proc_ptr, rows)
-        return Routed(
-            parent=parent,
-            people=people,
-            corridor=routed.corridor[rows],
-            arrive=routed.arrive[rows],
-            path_ptr=path_ptr,
-            path_arc=arcs,
-            path_enter=enter,
-            proc_ptr=proc_ptr,
-            proc_step=steps,
-            proc_people=amounts * np.repeat(share, np.diff(proc_ptr)),
-            unserved=unserved.astype(np.float64),
-            why=routed.why[member_job],
-        )
-
-
-def _cumsum_within(values: NDArray[np.float64], group: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Running sums restarting at each new (sorted) group."""
-    total = np.cumsum(values)
-    first = np.ones(group.shape[0], bool)
-    first[1:] = group[1:] != group[:-1]
-    before = np.where(first, total - values, 0.0)
-    return total - np.maximum.accumulate(before)
 
 
 def _rerouted(base: Plan, order: NDArray[np.int64], routed: Routed) -> float:
