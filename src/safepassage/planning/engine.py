@@ -25,7 +25,15 @@ from safepassage.planning.paths import WalkTrees, walk_trees
 from safepassage.planning.plan import Plan, Unserved
 from safepassage.planning.problem import PlanningProblem
 
-__all__ = ["SHARE_PENALTY_MIN", "Choice", "Routed", "route_jobs", "run_engine", "unserved_reason"]
+__all__ = [
+    "SHARE_PENALTY_MIN",
+    "Choice",
+    "FixedEntries",
+    "Routed",
+    "route_jobs",
+    "run_engine",
+    "unserved_reason",
+]
 
 Choice = Literal["balanced", "nearest"]
 
@@ -134,6 +142,18 @@ def _sharing_penalty(problem: PlanningProblem, penalty_min: float) -> NDArray[np
     return np.ascontiguousarray(penalty_min / problem.step_min * others, dtype=np.float64)
 
 
+class FixedEntries(NamedTuple):
+    """Street entries booked already, sorted by step: edge, step, capacity units."""
+
+    edge: NDArray[np.int64]
+    step: NDArray[np.int64]
+    units: NDArray[np.float64]
+
+    @classmethod
+    def none(cls) -> FixedEntries:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
 class Routed(NamedTuple):
     """What the compiled loop returns (see :func:`engine_kernel.route_packets`): per routed row
     its parent job, people, corridor, arrival, route and processing (CSR); per job the people
@@ -164,11 +184,18 @@ def route_jobs(
     choice: Choice,
     reroute: bool,
     share_penalty_min: float = 0.0,
+    start_step: int = 0,
+    fixed: FixedEntries | None = None,
 ) -> Routed:
-    """Run the compiled loop on jobs given in order of departure."""
+    """Run the compiled loop on jobs given in order of departure, none before ``start_step``;
+    ``fixed``: street entries already booked by packets not routed here."""
     net = problem.network
     remaining = np.ascontiguousarray(problem.corridor_capacity, dtype=np.float64).copy()
     window = min(problem.steps, USAGE_WINDOW_STEPS)
+    ring_steps = np.arange(start_step, start_step + window, dtype=np.int64)
+    column_step = np.empty(window, np.int64)
+    column_step[ring_steps % window] = ring_steps
+    fixed = fixed or FixedEntries.none()
     units = np.ascontiguousarray(problem.units_per_person, dtype=np.float64)
     return Routed(
         *route_packets(
@@ -188,7 +215,7 @@ def route_jobs(
             remaining,
             _free_steps(remaining),
             np.zeros((net.edge_count, window)),
-            np.repeat(np.arange(window, dtype=np.int64)[None, :], net.edge_count, axis=0),
+            np.repeat(column_step[None, :], net.edge_count, axis=0),
             _full_below(problem, people * units[group]),
             problem.steps,
             problem.step_min,
@@ -197,6 +224,10 @@ def route_jobs(
             _sharing_penalty(problem, share_penalty_min),
             units,
             REROUTE_MAX_SETTLED,
+            start_step,
+            fixed.edge,
+            fixed.step,
+            fixed.units,
         )
     )
 

@@ -122,6 +122,21 @@ def _choose(
 
 
 @numba.njit(cache=True)
+def _inject(used, skip, edge_cap, full_below, base, fix_edge, fix_step, fix_units, i):
+    """Add the fixed entries from ``i`` on whose steps the ring now holds; returns the next."""
+    window = used.shape[1]
+    while i < fix_step.shape[0] and fix_step[i] < base + window:
+        k = fix_step[i]
+        if k >= base:
+            e = fix_edge[i]
+            used[e, k % window] += fix_units[i]
+            if edge_cap[e] - used[e, k % window] < full_below[e]:
+                skip[e, k % window] = k + 1
+        i += 1
+    return i
+
+
+@numba.njit(cache=True)
 def _shortest_arcs(next_arc, arc_head, node):
     count = 0
     v = node
@@ -163,12 +178,20 @@ def route_packets(
     penalty,
     person_units,
     max_settled,
+    base0,
+    fix_edge,
+    fix_step,
+    fix_units,
 ):
     """Route packets in the given order (by departure). ``used`` is the ring of edge use (see
     :mod:`safepassage.planning.reservations`), in capacity units: a person of group ``g`` takes
     ``person_units[g]`` of them. Returns per output row (a packet may be split where
     a street is narrower than the packet): parent packet, people, corridor, arrival, route and
-    processing in CSR form; and per input packet the people left unserved and why."""
+    processing in CSR form; and per input packet the people left unserved and why.
+
+    The ring starts at step ``base0``. ``fix_*`` (sorted by step) are street entries booked
+    already, by packets this call does not route (a what-if's unchanged packets): each is
+    added to the ring when its step comes into it."""
     n_in = pk_node.shape[0]
     cap_rows = n_in + 16
     parent = np.empty(cap_rows, np.int64)
@@ -184,10 +207,12 @@ def route_packets(
     unserved = np.zeros(n_in, np.float64)
     why = np.zeros(n_in, np.int64)
     rows = 0
-    base = 0
+    base = base0
+    nf = _inject(used, skip, edge_cap, full_below, base, fix_edge, fix_step, fix_units, 0)
     for p in range(n_in):
         g, node, depart = pk_group[p], pk_node[p], pk_depart[p]
         base = advance(used, skip, base, max(base, int(np.floor(depart / step_min))))
+        nf = _inject(used, skip, edge_cap, full_below, base, fix_edge, fix_step, fix_units, nf)
         walks = walk_min[g, :, node]
         times = edge_time[g]
         left_p = pk_people[p]

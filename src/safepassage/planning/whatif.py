@@ -1,11 +1,13 @@
-"""What-if: re-plan everyone not yet out from a moment on, with corridors closed or their
-throughput changed from then.
+"""What-if: re-plan the people of the changed corridors not yet out from a moment on, with
+those corridors closed or their throughput changed from then.
 
-At ``at`` (rounded up to a step boundary) every packet of the base plan is cut in two: the people
-already processed stay as they were; the others keep the part of their route they had entered
-before ``at`` and continue from where that leaves them (the node they are walking to, or the
-corridor where they queue, or their home if they had not left), no earlier than ``at``. Those
-continuations are routed by the same engine over the changed corridors and stitched to their
+Packets of unchanged corridors keep their plan: their routes and processing stay booked, so the
+operation is disturbed no more than the change forces. At ``at`` (rounded up to a step boundary)
+every packet of a changed corridor is cut in two: the people already processed stay as they
+were; the others keep the part of their route they had entered before ``at`` and continue from
+where that leaves them (the node they are walking to, or the corridor where they queue, or their
+home if they had not left), no earlier than ``at``. Those continuations are routed by the same
+engine over what the kept packets leave of the streets and corridors, and stitched to their
 route so far, so the result is one plan of the changed problem that the checker can replay.
 """
 
@@ -22,10 +24,11 @@ from numpy.typing import NDArray
 
 from safepassage.errors import SafepassageError
 from safepassage.planning.csr import Joined, indptr_of, row_index
-from safepassage.planning.engine import Routed, route_jobs, unserved_reason
+from safepassage.planning.engine import FixedEntries, Routed, route_jobs, unserved_reason
 from safepassage.planning.paths import walk_trees
 from safepassage.planning.plan import Plan, Unserved
 from safepassage.planning.problem import PlanningProblem
+from safepassage.planning.reservations import TIME_TOL_MIN
 
 __all__ = ["WhatIf", "what_if"]
 
@@ -36,7 +39,7 @@ class WhatIf:
     plan: Plan
     at_min: float
     rerouted_people: float  # people whose corridor changed
-    continued_people: float  # people not yet out at ``at``
+    continued_people: float  # people of the changed corridors not yet out at ``at``
 
 
 def changed_problem(
@@ -107,16 +110,15 @@ def what_if(
     changed = changed_problem(
         problem, at_step=at_step, close=close, throughput_factor=throughput_factor or {}
     )
+    touched = [problem.corridor_ids.index(c) for c in [*close, *(throughput_factor or {})]]
+    whole = ~np.isin(base.packet_corridor, touched)  # packets that keep their plan
     cut = _cut(problem, base, at_step, at)
+    cut.out = np.where(whole, base.packet_people, cut.out)
     rest = base.packet_people - cut.out
     going = np.flatnonzero(rest > 1e-9)
     order = going[np.lexsort((going, cut.ready[going]))]
-    # corridors take nobody before `at` in the continuation: those steps are the base plan's
     later = dataclasses.replace(
-        changed,
-        corridor_capacity=np.where(
-            np.arange(problem.steps)[None, :] >= at_step, changed.corridor_capacity, 0.0
-        ),
+        changed, corridor_capacity=_capacity_left(changed, base, whole, at_step)
     )
     routed = route_jobs(
         later,
@@ -127,12 +129,48 @@ def what_if(
         cut.ready[order],
         choice="balanced",
         reroute=True,
+        start_step=at_step,
+        fixed=_entries_kept(problem, base, whole, at_step),
     )
-    plan = _stitch(problem, base, cut, order, routed, at_step)
+    plan = _stitch(problem, base, cut, order, routed, at_step, whole)
     moved = _rerouted(base, order, routed)
     seconds = {"what_if": time.perf_counter() - t0}
     plan = dataclasses.replace(plan, seconds=seconds)
     return WhatIf(changed, plan, at, moved, float(rest[going].sum()))
+
+
+def _capacity_left(
+    changed: PlanningProblem, base: Plan, whole: NDArray[np.bool_], at_step: int
+) -> NDArray[np.float64]:
+    """Corridor capacity for the continuations: none before ``at`` (those steps are the base
+    plan's), and from then on what the packets that keep their plan leave."""
+    capacity = np.where(
+        np.arange(changed.steps)[None, :] >= at_step, changed.corridor_capacity, 0.0
+    )
+    per_proc = np.repeat(np.arange(base.packet_count), np.diff(base.proc_indptr))
+    kept = whole[per_proc] & (base.proc_step >= at_step)
+    np.subtract.at(
+        capacity,
+        (base.packet_corridor[per_proc[kept]], base.proc_step[kept]),
+        base.proc_people[kept],
+    )
+    return np.maximum(capacity, 0.0)
+
+
+def _entries_kept(
+    problem: PlanningProblem, base: Plan, whole: NDArray[np.bool_], at_step: int
+) -> FixedEntries:
+    """Street entries, from ``at`` on, of the packets that keep their plan, sorted by step."""
+    per_arc = np.repeat(np.arange(base.packet_count), np.diff(base.path_indptr))
+    step = np.floor((base.path_enter_min + TIME_TOL_MIN) / problem.step_min).astype(np.int64)
+    kept = whole[per_arc] & (step >= at_step) & (step < problem.steps)
+    packet = per_arc[kept]
+    group = problem.source_group[base.packet_source[packet]]
+    units = base.packet_people[packet] * problem.units_per_person[group]
+    by_step = np.argsort(step[kept], kind="stable")
+    return FixedEntries(
+        base.path_edge[kept][by_step].astype(np.int64), step[kept][by_step], units[by_step]
+    )
 
 
 def _rerouted(base: Plan, order: NDArray[np.int64], routed: Routed) -> float:
@@ -147,17 +185,19 @@ def _stitch(
     order: NDArray[np.int64],
     routed: Routed,
     at_step: int,
+    whole: NDArray[np.bool_],
 ) -> Plan:
-    """One plan: the base packets' people already out (their route, their processing before
-    ``at``), then each continuation (route so far + new route, new processing)."""
+    """One plan: the packets that keep their plan, whole; the other base packets' people
+    already out (their route, their processing before ``at``); then each continuation (route so
+    far + new route, new processing)."""
     net = problem.network
     kept = np.flatnonzero(cut.out > 1e-9)
     # kept parts: the whole base route, only the processing before `at`
     k_arcs, k_path_ptr = row_index(base.path_indptr, kept)
     k_procs, k_proc_ptr = row_index(base.proc_indptr, kept)
     k_step, k_people = base.proc_step[k_procs], base.proc_people[k_procs]
-    early = k_step < at_step
     k_rows = np.repeat(np.arange(kept.shape[0]), np.diff(k_proc_ptr))
+    early = (k_step < at_step) | whole[kept][k_rows]
     k_proc_ptr = indptr_of(np.bincount(k_rows[early], minlength=kept.shape[0]))
     k_step, k_people = k_step[early], k_people[early]
     # continuations: the base route entered before `at`, then the new route
