@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from safepassage.planning.csr import take_rows
 from safepassage.planning.engine_kernel import UNREACHABLE, route_packets
-from safepassage.planning.packets import Origins, Packets, make_packets, origins_of
+from safepassage.planning.packets import Origins, Packets, make_packets_within, origins_of
 from safepassage.planning.paths import WalkTrees, walk_trees
 from safepassage.planning.plan import Plan, Unserved
 from safepassage.planning.problem import PlanningProblem
@@ -249,7 +249,7 @@ def run_engine(
     t0 = time.perf_counter()
     origins = origins_of(problem)
     size = min_packet_people or max(1.0, problem.total_people / 40_000)
-    packets = make_packets(problem, origins, min_people=size)
+    packets = make_packets_within(problem, origins, min_people=size)
     seconds["packets"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     routed = route_jobs(

@@ -18,14 +18,27 @@ from numpy.typing import NDArray
 
 from safepassage.planning.problem import PlanningProblem
 
-__all__ = ["MAX_HOLD_MIN", "Origins", "Packets", "make_packets", "origins_of"]
+__all__ = [
+    "HOLD_CHOICES_MIN",
+    "MAX_HOLD_MIN",
+    "PACKET_BUDGET",
+    "Origins",
+    "Packets",
+    "make_packets",
+    "make_packets_within",
+    "origins_of",
+]
 
 # The longest a ready person waits for their origin's packet to fill. Shorter holds mean more,
 # smaller packets: the demo at 1,500 people an hour clears in 101.98 h with 180 min, 100.90 h
 # with 60 and 100.60 h with 30 (bound 100.02 h), because early departures keep the corridors
-# busy while their queues are still short; but 30 min takes Coquimbo's plan to 466,000 packets
-# and 3.9 GB (60 min: 287,000 and 2.5 GB).
+# busy while their queues are still short; Monaco in 24.52 h with 60 and 24.50 h with 15 (bound
+# 24.38 h). But 30 min takes Coquimbo's plan to 466,000 packets and 3.9 GB (60 min: 287,000
+# and 2.5 GB), so the planner takes the shortest of HOLD_CHOICES_MIN whose packets stay within
+# PACKET_BUDGET (the demo: 461,550 at 60 min).
 MAX_HOLD_MIN = 60.0
+HOLD_CHOICES_MIN = (15.0, 60.0, 120.0, 180.0)
+PACKET_BUDGET = 480_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,3 +131,19 @@ def make_packets(
     depart = grid[j] * problem.step_min
     order = np.lexsort((o, depart))
     return Packets(origin=o[order], people=amount[order], depart_min=depart[order].astype(float))
+
+
+def make_packets_within(
+    problem: PlanningProblem,
+    origins: Origins,
+    *,
+    min_people: float,
+    budget: int = PACKET_BUDGET,
+) -> Packets:
+    """Packets with the shortest hold of ``HOLD_CHOICES_MIN`` that makes at most ``budget`` of
+    them (the longest hold when none does)."""
+    for hold in HOLD_CHOICES_MIN:
+        packets = make_packets(problem, origins, min_people=min_people, max_hold_min=hold)
+        if packets.people.shape[0] <= budget:
+            break
+    return packets  # the last choice's packets when none is within the budget
