@@ -130,7 +130,7 @@ def what_if(
         choice="balanced",
         reroute=True,
         start_step=at_step,
-        fixed=_entries_kept(problem, base, whole, at_step),
+        fixed=_entries_kept(problem, base, whole, cut, at_step),
     )
     plan = _stitch(problem, base, cut, order, routed, at_step, whole)
     moved = _rerouted(base, order, routed)
@@ -158,12 +158,15 @@ def _capacity_left(
 
 
 def _entries_kept(
-    problem: PlanningProblem, base: Plan, whole: NDArray[np.bool_], at_step: int
+    problem: PlanningProblem, base: Plan, whole: NDArray[np.bool_], cut: _Cut, at_step: int
 ) -> FixedEntries:
-    """Street entries, from ``at`` on, of the packets that keep their plan, sorted by step."""
+    """Street entries, from ``at`` on, of the arcs kept as they were, sorted by step: the
+    packets that keep their plan, and routes so far (entered a hair before ``at``, they may
+    count in its step)."""
     per_arc = np.repeat(np.arange(base.packet_count), np.diff(base.path_indptr))
+    in_prefix = np.arange(per_arc.shape[0]) - base.path_indptr[per_arc] < cut.prefix_len[per_arc]
     step = np.floor((base.path_enter_min + TIME_TOL_MIN) / problem.step_min).astype(np.int64)
-    kept = whole[per_arc] & (step >= at_step) & (step < problem.steps)
+    kept = (whole[per_arc] | in_prefix) & (step >= at_step) & (step < problem.steps)
     packet = per_arc[kept]
     group = problem.source_group[base.packet_source[packet]]
     units = base.packet_people[packet] * problem.units_per_person[group]
