@@ -111,6 +111,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert len(summary["corridors"]) == 4
     assert (out / "network.geojson").stat().st_size > 0
     assert (out / "scenario" / "scenario.toml").exists()
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "OpenStreetMap contributors" in page
+    assert all(c["name"] in page for c in summary["corridors"])
     printed = capsys.readouterr().out
     assert "Corridors" in printed
 

@@ -18,6 +18,8 @@ from safepassage.io.network_export import write_network_geojson
 from safepassage.io.prepare import prepare_scenario
 from safepassage.io.scenario_file import load_scenario
 from safepassage.io.summary import prepared_summary
+from safepassage.reports.map_html import write_map
+from safepassage.reports.plan_input import load_plan_input
 
 __all__ = ["demo_command"]
 
@@ -54,3 +56,7 @@ def demo_command(
     relief = relief_and_write(prepared, out / "relief", plan_dir=out / "plan", options={})
     print_relief(relief)
     console.print(Text(f"relief files in {out / 'relief'} (docs/relief.md explains each figure)"))
+    size = write_map(prepared, load_plan_input(out / "plan", prepared), out / "map.html")
+    console.print(
+        Text(f"map in {out / 'map.html'} ({size / 1e6:.1f} MB, one file that opens offline)")
+    )
