@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit benchmarks clean
+.PHONY: system-packages demo test lint typecheck unit benchmarks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
-demo: $(VENV)/.installed
+# python3-venv, make, chromium, fonts, pdftotext when missing (apt; see the script)
+system-packages:
+	bash .ci/system-packages.sh
+
+demo: system-packages $(VENV)/.installed
 	$(BIN)/safepassage demo --out out/demo
 
 lint: $(VENV)/.installed-dev

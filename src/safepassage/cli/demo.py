@@ -13,12 +13,15 @@ from safepassage.cli.console import console, print_summary, stage_progress
 from safepassage.cli.plan import plan_and_write, print_plan
 from safepassage.cli.supplies import print_relief, relief_and_write
 from safepassage.demo.city import write_demo_scenario
+from safepassage.demo.operation import write_demo_operation
 from safepassage.io.atomic import ensure_directory, write_text_atomic
 from safepassage.io.network_export import write_network_geojson
 from safepassage.io.prepare import prepare_scenario
 from safepassage.io.scenario_file import load_scenario
 from safepassage.io.summary import prepared_summary
+from safepassage.reports.leaflets import write_leaflets
 from safepassage.reports.map_html import write_map
+from safepassage.reports.pdf import CHROMIUM
 from safepassage.reports.plan_input import load_plan_input
 
 __all__ = ["demo_command"]
@@ -56,7 +59,32 @@ def demo_command(
     relief = relief_and_write(prepared, out / "relief", plan_dir=out / "plan", options={})
     print_relief(relief)
     console.print(Text(f"relief files in {out / 'relief'} (docs/relief.md explains each figure)"))
-    size = write_map(prepared, load_plan_input(out / "plan", prepared), out / "map.html")
+    plan_input = load_plan_input(out / "plan", prepared)
+    size = write_map(prepared, plan_input, out / "map.html")
     console.print(
         Text(f"map in {out / 'map.html'} ({size / 1e6:.1f} MB, one file that opens offline)")
     )
+    record = write_demo_operation(prepared, out / "plan", out / "relief", out / "operations.sqlite")
+    added = ", ".join(f"{n:,} {table}" for table, n in record.added.items())
+    console.print(
+        Text(
+            f"operations record in {record.database}: the plan published to operation "
+            f"'{record.operation}' and a SIMULATED week of field reports ({added})"
+        )
+    )
+    console.print(
+        Text(
+            f"dashboard: safepassage serve --db {record.database}, then open "
+            f"http://127.0.0.1:8000/ with the demo viewer token {record.viewer_token}"
+        )
+    )
+    if not CHROMIUM.exists():
+        console.print(
+            Text(
+                f"leaflets and sitrep skipped: {CHROMIUM} not found (install it with apt-get "
+                "install --no-install-recommends chromium fonts-noto-core)"
+            )
+        )
+        return
+    leaflets = write_leaflets(prepared, plan_input, out / "leaflets", langs=["ar", "en"])
+    console.print(Text(f"leaflets in {out / 'leaflets'}: {len(leaflets)} PDFs (ar, en)"))

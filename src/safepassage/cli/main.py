@@ -14,6 +14,7 @@ import typer
 
 from safepassage.cli import demo, plan, service, validate
 from safepassage.cli.console import err_console, print_line
+from safepassage.cli.operations import operations_app
 from safepassage.cli.reports import leaflets_command, map_command
 from safepassage.cli.supplies import supplies_command
 from safepassage.errors import SafepassageError
@@ -48,6 +49,7 @@ app.command("leaflets")(leaflets_command)
 app.command("serve")(service.serve_command)
 app.add_typer(service.users_app, name="users")
 app.add_typer(service.audit_app, name="audit")
+app.add_typer(operations_app, name="operations")
 
 
 def main(argv: list[str] | None = None) -> int:

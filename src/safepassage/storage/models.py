@@ -55,6 +55,7 @@ __all__ = [
     "OperationMember",
     "OperationPolicy",
     "Organisation",
+    "PlanBundle",
     "StockEntry",
     "User",
 ]
@@ -119,6 +120,21 @@ class Operation(Base):
     scenario_toml: Mapped[str | None] = mapped_column(Text)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class PlanBundle(Base):
+    """A published plan of an operation (see ``reports/plan_bundle.py``); the latest one counts.
+
+    Plans are kept, not replaced, so that a report can say which plan its figures came from.
+    """
+
+    __tablename__ = "plan_bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), index=True)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class OperationMember(Base):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from safepassage.storage import operations as ops
 from safepassage.storage.access import Action
 from safepassage.storage.accounts import get_organisation
 from safepassage.storage.models import Operation, OperationMember, Organisation, User
+from safepassage.storage.plan_bundles import latest_plan_bundle, publish_plan_bundle
 
 __all__ = ["router"]
 
@@ -91,3 +94,36 @@ def set_classification(
     with database.session() as session:
         ops.set_policy(session, user, operation, body.table, body.classification)
         return _public(session, operation)
+
+
+@router.put("/operations/{operation}/plan", response_model=OperationPublic)
+def publish_plan(
+    database: DatabaseDep,
+    operation: OperationDep,
+    bundle: dict[str, Any] = Body(  # noqa: B008 (FastAPI's way to take a whole JSON body)
+        description="a plan bundle, as `safepassage operations publish` builds it"
+    ),
+    user: User = Manager,
+) -> OperationPublic:
+    """Publish a plan (the lead organisation's planner or admin): it becomes the current plan
+    and the operation's corridors follow it (name, position, planned throughput)."""
+    lead_operation(operation, user)
+    with database.session() as session:
+        row = publish_plan_bundle(session, user, operation, bundle)
+        current = session.get(Operation, row.operation_id)
+        assert current is not None  # publish_plan_bundle found it
+        return _public(session, current)
+
+
+@router.get("/operations/{operation}/plan")
+def get_plan(database: DatabaseDep, operation: OperationDep) -> dict[str, Any]:
+    """The current plan bundle: figures, hourly series and map layers (docs/publishing.md)."""
+    with database.read() as session:
+        bundle = latest_plan_bundle(session, operation)
+    if bundle is None:
+        msg = (
+            f"operation {operation.code!r} has no published plan; publish one with "
+            "`safepassage operations publish`"
+        )
+        raise HTTPException(status.HTTP_404_NOT_FOUND, msg)
+    return bundle
