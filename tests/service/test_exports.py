@@ -106,3 +106,58 @@ def test_table_exports_keep_visibility_and_say_their_classification(world: World
     geo = world.get("icrc_monitor", "/operations/aleppo/exports/incidents.geojson").json()
     assert geo["features"][0]["geometry"] == {"type": "Point", "coordinates": [37.1, 36.2]}
     assert world.get("msf_admin", "/operations/aleppo/exports/incidents.csv").status_code == 404
+
+
+def test_the_corridors_table_and_places_only_where_rows_have_them(world: World) -> None:
+    corridor = {
+        "code": "C3",
+        "name": "East",
+        "planned_throughput_pph": 100,
+        "lat": 36.2,
+        "lon": 37.1,
+    }
+    assert world.post("wfp_planner", "/operations/aleppo/corridors", corridor).status_code == 201
+    change = {"client_id": new_id(), "event_time": NOW.isoformat(), "status": "suspended"}
+    assert world.post("wfp_planner", "/operations/aleppo/corridors/C3/status", change).is_success
+    geo = world.get("icrc_monitor", "/operations/aleppo/exports/corridors.geojson").json()
+    assert geo["safepassage"]["classification"] == "public"
+    assert "not for publication" in geo["safepassage"]["purpose"]
+    placed = {f["properties"]["corridor"]: f for f in geo["features"]}
+    assert placed["C3"]["geometry"] == {"type": "Point", "coordinates": [37.1, 36.2]}
+    assert placed["C3"]["properties"]["status"] == "suspended"
+    assert placed["C1"]["geometry"] is None and placed["C1"]["properties"]["status"] == "open"
+    assert geo["safepassage"]["hxl"]["status"] == "#status+name"
+    # the lead keeps its corridors and their status history to itself: nothing, or no status
+    policy = {"table": "corridor_status_changes", "classification": "restricted"}
+    assert world.client.put(
+        "/operations/aleppo/classification", json=policy, headers=world.as_("wfp_planner")
+    ).is_success
+    csv_text = world.get("icrc_monitor", "/operations/aleppo/exports/corridors.csv").text
+    statuses = {r[0]: r[3] for r in rows_of(csv_text)[3:]}
+    assert statuses == {"C1": "", "C2": "", "C3": ""}
+    policy = {"table": "corridors", "classification": "restricted"}
+    assert world.client.put(
+        "/operations/aleppo/classification", json=policy, headers=world.as_("wfp_planner")
+    ).is_success
+    assert (
+        rows_of(world.get("icrc_monitor", "/operations/aleppo/exports/corridors.csv").text)[3:]
+        == []
+    )
+    lead = world.get("wfp_viewer", "/operations/aleppo/exports/corridors.csv")
+    assert lead.headers["x-safepassage-classification"] == "restricted"
+    assert len(rows_of(lead.text)[3:]) == 3
+    # stock rows have no place: HXL CSV only
+    refused = world.get("wfp_viewer", "/operations/aleppo/exports/stock.geojson")
+    assert refused.status_code == 422 and "export them as csv" in refused.json()["detail"]
+
+
+def test_a_crossings_table_made_public_is_still_not_for_publication(world: World) -> None:
+    start = NOW - dt.timedelta(hours=5)
+    assert world.post("wfp_monitor", "/operations/aleppo/crossings", window(start, 3)).is_success
+    policy = {"table": "crossing_counts", "classification": "public"}
+    assert world.client.put(
+        "/operations/aleppo/classification", json=policy, headers=world.as_("wfp_planner")
+    ).is_success
+    text = world.get("icrc_monitor", "/operations/aleppo/exports/crossings.csv").text
+    # shared with every member organisation, but the title row says it is not to be published
+    assert "classification: public" in text and "not for publication" in text

@@ -64,7 +64,8 @@ def test_each_dialect_is_detected_and_a_second_ingest_adds_nothing(
 ) -> None:
     first = send(world, "wfp_planner", body, kind)
     assert first.status_code == 200, first.text
-    assert first.json() == {"dialect": dialect, "rows": rows, "created": rows, "duplicates": 0}
+    expected = {"dialect": dialect, "rows": rows, "created": rows, "duplicates": 0}
+    assert first.json() == {"table": "crossings", **expected}
     again = send(world, "wfp_planner", body, kind).json()
     assert (again["created"], again["duplicates"]) == (0, rows)
     assert len(world.get("wfp_viewer", "/operations/aleppo/crossings").json()) == rows
@@ -77,7 +78,7 @@ def test_a_file_with_a_bad_row_is_refused_whole_naming_row_and_column(world: Wor
     detail = response.json()["detail"]
     assert "row 2, column count/people" in detail and "row 3, column count/people" in detail
     unknown = send(world, "wfp_planner", ODK_CSV.replace(",C1,", ",C9,"))
-    assert "row 2, column corridor: 'C9' is not a corridor" in unknown.json()["detail"]
+    assert "row 2, column count-corridor: 'C9' is not a corridor" in unknown.json()["detail"]
     assert world.get("wfp_viewer", "/operations/aleppo/crossings").json() == []
 
 
@@ -106,7 +107,9 @@ def test_a_real_kobo_export_without_count_fields_is_explained(
     form = json.loads((shared_data / "forms" / "kobo_all_geo_types_submissions.json").read_text())
     response = send(world, "wfp_planner", json.dumps(form["submissions"]), "application/json")
     assert response.status_code == 422
-    assert "row 1, column corridor: Field required" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "crossings: no column for corridor, window_start, window_end, people" in detail
+    assert "export with XML names, not labels" in detail
 
 
 def test_hxl_errors_name_the_file_row_and_the_tag(world: World) -> None:

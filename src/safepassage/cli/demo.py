@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -13,10 +14,10 @@ from safepassage.cli.console import console, print_summary, stage_progress
 from safepassage.cli.plan import plan_and_write, print_plan
 from safepassage.cli.supplies import print_relief, relief_and_write
 from safepassage.demo.city import write_demo_scenario
-from safepassage.demo.operation import write_demo_operation
+from safepassage.demo.operation import DEMO_OPERATION, write_demo_operation
 from safepassage.io.atomic import ensure_directory, write_text_atomic
 from safepassage.io.network_export import write_network_geojson
-from safepassage.io.prepare import prepare_scenario
+from safepassage.io.prepare import PreparedScenario, prepare_scenario
 from safepassage.io.scenario_file import load_scenario
 from safepassage.io.summary import prepared_summary
 from safepassage.reports.leaflets import write_leaflets
@@ -25,6 +26,8 @@ from safepassage.reports.pdf import CHROMIUM
 from safepassage.reports.plan_input import load_plan_input
 
 __all__ = ["demo_command"]
+
+SITREP_AFTER_H = 48
 
 
 def demo_command(
@@ -81,10 +84,27 @@ def demo_command(
     if not CHROMIUM.exists():
         console.print(
             Text(
-                f"leaflets and sitrep skipped: {CHROMIUM} not found (install it with apt-get "
-                "install --no-install-recommends chromium fonts-noto-core)"
+                f"leaflets and situation reports skipped: {CHROMIUM} not found (install it "
+                "with apt-get install --no-install-recommends chromium fonts-noto-core)"
             )
         )
         return
     leaflets = write_leaflets(prepared, plan_input, out / "leaflets", langs=["ar", "en"])
     console.print(Text(f"leaflets in {out / 'leaflets'}: {len(leaflets)} PDFs (ar, en)"))
+    for path in _write_sitreps(record.database, prepared, out):
+        console.print(Text(f"situation report in {path}"))
+
+
+def _write_sitreps(database_path: Path, prepared: PreparedScenario, out: Path) -> list[Path]:
+    """The demo's situation report in English and Arabic, two days into the operation (the
+    simulated record goes on for a week; the plan's crossings end on day 4)."""
+    from safepassage.reports.sitrep import SitrepRequest, gather_sitrep, write_sitrep
+    from safepassage.storage.db import open_database
+
+    as_of = prepared.scenario.start_local + dt.timedelta(hours=SITREP_AFTER_H)
+    database = open_database(str(database_path), migrate=False)
+    try:
+        figures = gather_sitrep(database, SitrepRequest(operation=DEMO_OPERATION, as_of=as_of))
+    finally:
+        database.dispose()
+    return [write_sitrep(figures, out / f"sitrep.{lang}.pdf", lang=lang) for lang in ("en", "ar")]

@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from safepassage.cli import demo, plan, service, validate
+from safepassage.cli import demo, plan, records, service, validate
 from safepassage.cli.console import err_console, print_line
 from safepassage.cli.operations import operations_app
-from safepassage.cli.reports import leaflets_command, map_command
+from safepassage.cli.reports import leaflets_command, map_command, sitrep_command
 from safepassage.cli.supplies import supplies_command
 from safepassage.errors import SafepassageError
 
@@ -46,7 +46,10 @@ app.command("check")(plan.check_command)
 app.command("supplies")(supplies_command)
 app.command("map")(map_command)
 app.command("leaflets")(leaflets_command)
+app.command("sitrep")(sitrep_command)
 app.command("serve")(service.serve_command)
+app.command("ingest")(records.ingest_command)
+app.command("export")(records.export_command)
 app.add_typer(service.users_app, name="users")
 app.add_typer(service.audit_app, name="audit")
 app.add_typer(operations_app, name="operations")

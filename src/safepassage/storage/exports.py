@@ -12,13 +12,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from safepassage.errors import DataError
+from safepassage.storage import access
 from safepassage.storage.disclosure import TOTAL, SuppressedTable, suppress
 from safepassage.storage.models import (
     Corridor,
@@ -30,19 +33,46 @@ from safepassage.storage.models import (
     Operation,
     Organisation,
     StockEntry,
+    User,
 )
+from safepassage.storage.operations import current_statuses
 from safepassage.storage.types import Classification, utc_now
 
 __all__ = [
     "EXPORT_TABLES",
+    "FORMATS",
+    "PLACED_TABLES",
     "PUBLIC_WINDOWS_H",
+    "TABLES",
     "Classification",
     "Export",
+    "ExportTable",
+    "Format",
+    "corridors_export",
+    "export_for",
     "public_crossings",
+    "render",
     "table_export",
     "to_geojson",
     "to_hxl_csv",
 ]
+
+ExportTable = Literal[
+    "corridors", "corridor_status", "crossings", "deliveries", "stock", "incidents"
+]
+TABLES: tuple[ExportTable, ...] = (
+    "corridors",
+    "corridor_status",
+    "crossings",
+    "deliveries",
+    "stock",
+    "incidents",
+)
+# tables whose rows have a place (their own point or their corridor's): the GeoJSON ones
+PLACED_TABLES = frozenset({"corridors", "corridor_status", "crossings", "deliveries", "incidents"})
+Format = Literal["csv", "geojson"]
+FORMATS: tuple[Format, ...] = ("csv", "geojson")
+_NOT_PUBLIC = "not for publication (publish only the public crossings export)"
 
 PUBLIC_WINDOWS_H = (6, 8, 12, 24)  # R3: no finer than 6 h; windows tile the UTC day
 
@@ -155,7 +185,7 @@ def table_export(
     export = Export(
         title=f"{operation.code} {name}",
         classification=classification,
-        purpose=f"operational coordination of operation {operation.code}",
+        purpose=f"operational coordination of operation {operation.code}; {_NOT_PUBLIC}",
         headers=[h for h, _ in spec.values()],
         tags=[t for _, t in spec.values()],
         rows=[],
@@ -172,6 +202,105 @@ def table_export(
             lat, lon = corridor.lat, corridor.lon
         export.points.append(None if lat is None or lon is None else (lon, lat))
     return export
+
+
+_CORRIDOR_COLUMNS = {
+    "code": ("corridor", "#loc+code+corridor"),
+    "name": ("corridor name", "#loc+name+corridor"),
+    "planned_throughput_pph": ("planned people per hour", "#capacity+num+planned"),
+    "status": ("status", "#status+name"),
+    "since": ("since", "#date+occurred"),
+    "reason": ("reason", "#operations+type"),
+    "lat": ("latitude", "#geo+lat"),
+    "lon": ("longitude", "#geo+lon"),
+}
+
+
+def corridors_export(session: Session, operation: Operation, user: User) -> Export:
+    """The operation's corridors with their current status, as ``GET …/corridors`` shows them:
+    none unless the corridors table is public or the caller leads; the status left blank
+    unless the status history is shared with the caller."""
+    lead = user.organisation_id == operation.lead_organisation_id
+    level = access.classification(session, operation, "corridors")
+    status_level = access.classification(session, operation, CorridorStatusChange.__tablename__)
+    export = Export(
+        title=f"{operation.code} corridors",
+        classification=level,
+        purpose=f"operational coordination of operation {operation.code}; {_NOT_PUBLIC}",
+        headers=[h for h, _ in _CORRIDOR_COLUMNS.values()],
+        tags=[t for _, t in _CORRIDOR_COLUMNS.values()],
+        rows=[],
+    )
+    if level is not Classification.PUBLIC and not lead:
+        return export
+    query = select(Corridor).where(Corridor.operation_id == operation.id).order_by(Corridor.code)
+    corridors = list(session.scalars(query))
+    shared = lead or status_level is Classification.PUBLIC
+    current = current_statuses(session, [c.id for c in corridors])
+    for corridor in corridors:
+        now = current[corridor.id] if shared else None
+        values = {
+            "status": now.status if now else None,
+            "since": now.since if now else None,
+            "reason": now.reason if now else "not shared with your organisation",
+        }
+        export.rows.append(
+            [_text(values[k] if k in values else getattr(corridor, k)) for k in _CORRIDOR_COLUMNS]
+        )
+        placed = corridor.lat is not None and corridor.lon is not None
+        export.points.append((corridor.lon, corridor.lat) if placed else None)  # type: ignore[arg-type]
+    return export
+
+
+def export_for(
+    session: Session,
+    operation: Operation,
+    user: User,
+    table: ExportTable,
+    *,
+    fmt: Format = "csv",
+    public: bool = False,
+    window_h: int = 6,
+    k: int = 5,
+    now: dt.datetime | None = None,
+) -> Export:
+    """One table as ``user`` may see it, or (``public``) the publishable crossings.
+
+    The one entry point of the API's export routes and ``safepassage export``.
+
+    Raises
+    ------
+    DataError
+        ``public`` for a table other than crossings (nothing else goes through the R2/R3
+        pipeline), GeoJSON of a table without places, or a window shorter than 6 hours.
+    """
+    if table not in TABLES:
+        raise DataError(f"table {table!r}: use one of {', '.join(TABLES)}")
+    if fmt not in FORMATS:
+        raise DataError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "geojson" and table not in PLACED_TABLES:
+        raise DataError(f"{table} rows have no place, so no GeoJSON; export them as csv (HXL)")
+    if public:
+        if table != "crossings":
+            msg = (
+                f"{table}: only crossings have a public export (per corridor, closed windows of "
+                "6 h or more, small counts suppressed); export other tables without --public"
+            )
+            raise DataError(msg)
+        if window_h not in PUBLIC_WINDOWS_H:
+            raise DataError(f"window of {window_h} h: use one of {PUBLIC_WINDOWS_H} (at least 6)")
+        corridors_public = (
+            access.classification(session, operation, "corridors") is Classification.PUBLIC
+        )
+        return public_crossings(
+            session, operation, now=now, window_h=window_h, k=k, with_points=corridors_public
+        )
+    if table == "corridors":
+        return corridors_export(session, operation, user)
+    model, _ = EXPORT_TABLES[table]
+    visible = access.visible_rows(session, model, operation, user)
+    level = access.classification(session, operation, model.__tablename__)
+    return table_export(session, operation, table, visible=visible, classification=level)
 
 
 def _bin_start(moment: dt.datetime, window_h: int) -> dt.datetime:
@@ -295,6 +424,13 @@ def to_hxl_csv(export: Export) -> str:
     writer.writerow(export.tags)
     writer.writerows(export.rows)
     return buffer.getvalue()
+
+
+def render(export: Export, fmt: Format) -> str:
+    """The file's text: HXL CSV, or GeoJSON (UTF-8, not ASCII-escaped)."""
+    if fmt == "csv":
+        return to_hxl_csv(export)
+    return json.dumps(to_geojson(export), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def to_geojson(export: Export) -> dict[str, Any]:

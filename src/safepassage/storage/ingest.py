@@ -1,61 +1,165 @@
-"""Read crossing counts from KoBoToolbox and ODK Central exports (CSV, JSON) and HXL CSV.
+"""Field records from KoBoToolbox and ODK Central exports (CSV, JSON) and HXL CSV.
 
-The dialect is detected, not declared:
+One parser for every field table: :data:`SPECS` says, per table, which fields it takes and
+how a file may name them: by XLSForm name (after the group prefix, so ``count/people``,
+``count-people`` and ``people`` are the same field) or by HXL hashtag (the tags the exports
+write, so an export ingests back as duplicates). The dialect is detected by
+:mod:`safepassage.storage.ingest_dialects`.
 
-- **KoBoToolbox CSV**: ``;`` (the default) or ``,`` delimiter, groups joined with ``/``
-  (``count/people``), ``_uuid`` per submission;
-- **ODK Central CSV**: ``,`` delimiter, groups joined with ``-`` (``count-people``), ``KEY``
-  (``uuid:…``) per submission and ``PARENT_KEY`` on repeat rows;
-- **KoBoToolbox JSON**: a list of submissions, or the API's ``{"results": [...]}``;
-- **ODK Central JSON**: the OData ``{"value": [...]}`` with ``__id``;
-- **HXL CSV**: any rows above a hashtag row, read with libhxl; columns found by tag (the tags
-  the exports write).
-
-Columns are matched by XLSForm name (after the group prefix) or HXL tag; every other column is
-ignored and never stored (reference R10: respondent-level rows are reduced to aggregates at
-ingest). Each row's ``client_id`` comes from the submission's own id, or, in HXL, from
-``#meta+id`` or the file's hash and the row number: re-ingesting a file adds nothing.
+Every other column (a respondent's name, a phone number, a device id) is ignored and never
+stored (reference R10: respondent-level rows are reduced to the aggregate fields at ingest).
+Each record's ``client_id`` comes from the submission's own id (with the repeat entry), or, in
+HXL, from ``#meta+id`` or the file's hash and the row number: re-ingesting a file adds nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
+import re
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import hxl
+from typing import Literal
 
 from safepassage.errors import DataError
+from safepassage.storage.ingest_dialects import Dialect, RawRow, RawTable, read_export
 
-__all__ = ["FIELDS", "IngestRow", "Parsed", "parse_crossings"]
+__all__ = [
+    "SPECS",
+    "TABLES",
+    "FieldSpec",
+    "IngestRow",
+    "Parsed",
+    "RecordSpec",
+    "Table",
+    "parse_crossings",
+    "parse_records",
+]
 
-Dialect = Literal["kobo_csv", "odk_csv", "kobo_json", "odk_json", "hxl_csv"]
-
-# field -> (XLSForm names accepted, HXL tags accepted)
-FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "corridor": (("corridor", "corridor_code"), ("#loc+code+corridor", "#loc+corridor+code")),
-    "window_start": (("window_start", "start_time"), ("#date+start",)),
-    "window_end": (("window_end", "end_time"), ("#date+end",)),
-    "people": (("people", "people_crossed", "count"), ("#affected+displaced+ind",)),
-    "group": (("group", "group_code"), ("#group+code",)),
-    "age_band": (("age_band",), ("#affected+age",)),
-    "sex": (("sex",), ("#affected+sex",)),
-    "client_id": ((), ("#meta+id",)),
-}
-REQUIRED = ("corridor", "window_start", "window_end", "people")
+Table = Literal["crossings", "corridor_status", "deliveries", "stock", "incidents"]
+TABLES: tuple[Table, ...] = ("crossings", "corridor_status", "deliveries", "stock", "incidents")
 _NAMESPACE = uuid.UUID("5b0c3f4e-7d1a-4c55-9d2e-0f6a1b2c3d4e")  # safepassage ingest ids
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    """How a file may name one field: XLSForm names (lower case) and HXL hashtags."""
+
+    names: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    choice: bool = False  # a select_one: "Road blocked" and "road-blocked" read "road_blocked"
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    table: Table
+    fields: dict[str, FieldSpec]
+    required: tuple[str, ...]
+
+
+_ID = {"client_id": FieldSpec(tags=("#meta+id",))}
+_CORRIDOR = FieldSpec(("corridor", "corridor_code"), ("#loc+code+corridor",))
+_EVENT_TIME = FieldSpec(("event_time", "time", "datetime", "date_time"), ("#date+occurred",))
+_WAREHOUSE = FieldSpec(("warehouse", "warehouse_code"), ("#loc+code+warehouse",))
+_ITEM = FieldSpec(("item", "item_code", "commodity"), ("#item+code",))
+_QUANTITY = FieldSpec(("quantity", "qty", "amount"), ("#output+num",))
+_UNIT = FieldSpec(("unit", "units"), ("#output+unit",))
+_NOTE = FieldSpec(("note", "notes", "comment"), ("#description",))
+
+SPECS: dict[Table, RecordSpec] = {
+    "crossings": RecordSpec(
+        "crossings",
+        {
+            "corridor": _CORRIDOR,
+            "window_start": FieldSpec(("window_start", "start_time"), ("#date+start",)),
+            "window_end": FieldSpec(("window_end", "end_time"), ("#date+end",)),
+            "people": FieldSpec(
+                ("people", "people_crossed", "count"), ("#affected+displaced+ind",)
+            ),
+            "group": FieldSpec(("group", "group_code"), ("#group+code",)),
+            "age_band": FieldSpec(("age_band",), ("#affected+age",)),
+            "sex": FieldSpec(("sex",), ("#affected+sex",), choice=True),
+            **_ID,
+        },
+        ("corridor", "window_start", "window_end", "people"),
+    ),
+    "corridor_status": RecordSpec(
+        "corridor_status",
+        {
+            "corridor": _CORRIDOR,
+            "event_time": FieldSpec((*_EVENT_TIME.names, "since"), _EVENT_TIME.tags),
+            "status": FieldSpec(("status", "corridor_status"), ("#status+name",), choice=True),
+            "reason": FieldSpec(("reason",), ("#operations+type",)),
+            **_ID,
+        },
+        ("corridor", "event_time", "status"),
+    ),
+    "deliveries": RecordSpec(
+        "deliveries",
+        {
+            "event_time": FieldSpec(
+                (*_EVENT_TIME.names, "arrival_time", "arrived"), _EVENT_TIME.tags
+            ),
+            "corridor": _CORRIDOR,
+            "warehouse": _WAREHOUSE,
+            "item": _ITEM,
+            "quantity": _QUANTITY,
+            "unit": _UNIT,
+            "trucks": FieldSpec(("trucks", "truck_count"), ("#capacity+trucks+num",)),
+            "note": _NOTE,
+            **_ID,
+        },
+        ("event_time", "warehouse", "item", "quantity", "unit"),
+    ),
+    "stock": RecordSpec(
+        "stock",
+        {
+            "event_time": _EVENT_TIME,
+            "kind": FieldSpec(("kind", "entry", "entry_type"), ("#item+type+entry",), choice=True),
+            "warehouse": _WAREHOUSE,
+            "to_warehouse": FieldSpec(
+                ("to_warehouse", "destination_warehouse"), ("#loc+code+warehouse+dest",)
+            ),
+            "item": _ITEM,
+            "quantity": _QUANTITY,
+            "unit": _UNIT,
+            "note": _NOTE,
+            **_ID,
+        },
+        ("event_time", "kind", "warehouse", "item", "quantity", "unit"),
+    ),
+    "incidents": RecordSpec(
+        "incidents",
+        {
+            "event_time": _EVENT_TIME,
+            "type": FieldSpec(("type", "incident_type"), ("#event+type",), choice=True),
+            "severity": FieldSpec(("severity",), ("#severity",), choice=True),
+            "corridor": _CORRIDOR,
+            "lat": FieldSpec(("lat", "latitude"), ("#geo+lat",)),
+            "lon": FieldSpec(("lon", "lng", "longitude"), ("#geo+lon",)),
+            # an XLSForm geopoint, "lat lon [altitude accuracy]"; HXL #geo+coord is "lat,lon"
+            "location": FieldSpec(
+                ("location", "incident_location", "gps", "geopoint", "point"), ("#geo+coord",)
+            ),
+            "place": FieldSpec(("place", "place_name"), ("#loc+name",)),
+            "description": FieldSpec(("description",), ("#description",)),
+            **_ID,
+        },
+        ("event_time", "type", "severity"),
+    ),
+}
+
+
+@dataclass(frozen=True)
 class IngestRow:
-    """One record: its row number in the file (1-based, header included) and its fields."""
+    """One record: where it is in the file (``row 5``) and its fields as text."""
 
     number: int
     values: dict[str, str]
+    where: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.where:
+            object.__setattr__(self, "where", f"row {self.number}")
 
 
 @dataclass(frozen=True)
@@ -69,203 +173,147 @@ def _stable_id(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, ":".join(parts)))
 
 
-def _field_for_name(header: str, separator: str) -> str | None:
-    leaf = header.split(separator)[-1].strip().lower() if separator else header.strip().lower()
-    for name, (names, _) in FIELDS.items():
-        if leaf in names or header.strip().lower() in names:
+# KoBoToolbox CSV splits a geopoint "location" into _location_latitude, _location_longitude, …
+_KOBO_GEO = re.compile(r"^_.+_(latitude|longitude)$")
+
+
+def _field_for_name(spec: RecordSpec, header: str, separator: str) -> str | None:
+    whole = header.strip().lower()
+    leaf = whole.split(separator)[-1] if separator else whole
+    kobo_geo = _KOBO_GEO.match(leaf)
+    if kobo_geo:
+        leaf = kobo_geo.group(1)
+    for name, field_spec in spec.fields.items():
+        if leaf in field_spec.names or whole in field_spec.names:
             return name
     return None
 
 
-def _field_for_tag(tag: str) -> str | None:
+def _field_for_tag(spec: RecordSpec, tag: str) -> str | None:
+    """The field whose hashtag the column's tag carries, the most specific one first
+    (``#loc+code+warehouse+dest`` is ``to_warehouse``, not ``warehouse``)."""
     parts = tag.strip().lower().split("+")
-    if not parts or not parts[0].startswith("#"):
+    if not parts[0].startswith("#"):
         return None
-    for name, (_, tags) in FIELDS.items():
-        for wanted in tags:
+    best: tuple[int, str] | None = None
+    for name, field_spec in spec.fields.items():
+        for wanted in field_spec.tags:
             w = wanted.split("+")
-            if w[0] == parts[0] and set(w[1:]) <= set(parts[1:]):
-                return name
-    return None
+            fits = w[0] == parts[0] and set(w[1:]) <= set(parts[1:])
+            if fits and (best is None or len(w) > best[0]):
+                best = (len(w), name)
+    return None if best is None else best[1]
 
 
-def _map_columns(headers: list[str], *, separator: str, hxl: bool) -> dict[str, int]:
+def _map_columns(spec: RecordSpec, raw: RawTable) -> dict[str, int]:
+    """field -> column index: by XLSForm name, else by hashtag; the first column wins."""
     found: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        name = _field_for_tag(header) if hxl else _field_for_name(header, separator)
+    for index, header in enumerate(raw.headers):
+        name = None
+        if raw.dialect != "hxl_csv":
+            name = _field_for_name(spec, header, raw.separator)
+        if name is None and index < len(raw.tags):
+            name = _field_for_tag(spec, raw.tags[index])
         if name is not None and name not in found:
             found[name] = index
-    missing = [f for f in REQUIRED if f not in found]
+    missing = [f for f in spec.required if f not in found]
     if missing:
-        kind = "HXL tags" if hxl else "XLSForm names (export with XML names, not labels)"
-        wanted = ", ".join((FIELDS[f][1][0] if hxl else FIELDS[f][0][0]) for f in missing)
-        raise DataError(f"no column for {', '.join(missing)}: add {kind} {wanted}")
+        if raw.dialect == "hxl_csv":
+            wanted = ", ".join(spec.fields[f].tags[0] for f in missing)
+            fix = f"tag the columns {wanted}"
+        else:
+            wanted = ", ".join(spec.fields[f].names[0] for f in missing)
+            fix = f"name the form's questions {wanted} (export with XML names, not labels)"
+        msg = f"{spec.table}: no column for {', '.join(missing)}; {fix}"
+        raise DataError(msg)
     return found
 
 
 _SEX = {"female": "f", "woman": "f", "girl": "f", "male": "m", "man": "m", "boy": "m"}
 
 
-def _normalise(values: dict[str, str]) -> None:
-    """Common XLSForm choice names for sex (``female``/``male``) to the stored ``f``/``m``."""
-    if values.get("sex"):
-        values["sex"] = _SEX.get(values["sex"].strip().lower(), values["sex"].strip().lower())
+def _choice(field: str, value: str) -> str:
+    text = re.sub(r"[\s-]+", "_", value.strip().lower())
+    return _SEX.get(text, text) if field == "sex" else text
 
 
-def _hashtag_row(rows: list[list[str]]) -> int | None:
-    for index, row in enumerate(rows[:25]):
-        cells = [c.strip() for c in row if c.strip()]
-        if cells and all(c.startswith("#") for c in cells):
-            return index
-    return None
+def _split_location(values: dict[str, str], columns: dict[str, str]) -> None:
+    """A geopoint ``"lat lon [altitude accuracy]"`` (or HXL ``"lat,lon"``) as lat and lon,
+    unless the file has latitude and longitude columns of their own."""
+    location = values.pop("location", "")
+    if not location or values.get("lat") or values.get("lon"):
+        return
+    parts = location.replace(",", " ").split()
+    values["lat"] = parts[0] if len(parts) >= 2 else location
+    values["lon"] = parts[1] if len(parts) >= 2 else ""
+    columns.setdefault("lat", columns.get("location", "location"))
+    columns.setdefault("lon", columns.get("location", "location"))
 
 
-def _read_table(text: str) -> list[list[str]]:
-    """Parse with the delimiter that finds the export's id column or a hashtag row (KoBo
-    writes ``;`` by default, ODK ``,``; a title row may hold either), else the widest header."""
-    best: tuple[tuple[bool, int], list[list[str]]] | None = None
-    for delimiter in (",", ";", "\t"):
-        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        if not table:
-            raise DataError("the file is empty")
-        known = bool({"_uuid", "KEY", "SubmissionDate"} & set(table[0]))
-        tag_row = _hashtag_row(table)
-        header = table[tag_row] if tag_row is not None and not known else table[0]
-        score = (known or tag_row is not None, len(header))
-        if best is None or score > best[0]:
-            best = (score, table)
-    assert best is not None
-    return best[1]
-
-
-def _hxl_rows(content: bytes, source: str) -> Parsed:
-    """HXL CSV through libhxl: it finds the hashtag row and the delimiter itself."""
-    options = hxl.input.InputOptions(allow_local=True, encoding="utf-8-sig")
-    try:
-        with hxl.data(io.BytesIO(content), options) as dataset:
-            tags = [column.display_tag or "" for column in dataset.columns]
-            columns = _map_columns(tags, separator="", hxl=True)
-            rows = []
-            for row in dataset:
-                values = [("" if v is None else str(v)).strip() for v in row.values]
-                if not any(values):
-                    continue
-                number = int(row.source_row_number) + 1  # 1-based, as a spreadsheet shows it
-                fields = {f: (values[c] if c < len(values) else "") for f, c in columns.items()}
-                _normalise(fields)
-                fields["client_id"] = _client_id(
-                    fields.get("client_id", ""), "hxl_csv", source, number
-                )
-                rows.append(IngestRow(number, fields))
-    except hxl.HXLException as exc:
-        raise DataError(f"HXL: {exc}") from None
-    return Parsed("hxl_csv", {f: tags[c] for f, c in columns.items()}, rows)
-
-
-def _csv_rows(text: str, source: str, content: bytes) -> Parsed:
-    table = _read_table(text)
-    headers = table[0]
-    tag_row = _hashtag_row(table)
-    if "KEY" in headers or "SubmissionDate" in headers:
-        dialect: Dialect = "odk_csv"
-        columns = _map_columns(headers, separator="-", hxl=False)
-        id_col, body, offset = headers.index("KEY") if "KEY" in headers else None, table[1:], 2
-    elif "_uuid" in headers:
-        dialect = "kobo_csv"
-        columns = _map_columns(headers, separator="/", hxl=False)
-        id_col, body, offset = headers.index("_uuid"), table[1:], 2
-    elif tag_row is not None:
-        return _hxl_rows(content, source)
-    else:
-        msg = "not a KoBoToolbox or ODK Central export (no _uuid or KEY column) nor HXL CSV"
-        raise DataError(f"{msg}; export the form data as CSV with XML names")
-    rows = []
-    for index, row in enumerate(body):
-        if not any(cell.strip() for cell in row):
-            continue
-        number = index + offset
-        values = {f: (row[c].strip() if c < len(row) else "") for f, c in columns.items()}
-        _normalise(values)
-        own = row[id_col].strip() if id_col is not None and id_col < len(row) else ""
-        values["client_id"] = _client_id(own, dialect, source, number)
-        rows.append(IngestRow(number, values))
-    return Parsed(dialect, {f: headers[c] for f, c in columns.items()}, rows)
-
-
-def _client_id(own: str, dialect: Dialect, source: str, number: int) -> str:
-    if dialect == "hxl_csv":
+def _client_id(raw: RawTable, row: RawRow, given: str, *, source: str, scope: str) -> str:
+    """A stable UUID for the record, so that the same file (or an export of the same
+    submissions) ingested again adds nothing."""
+    if raw.dialect == "hxl_csv" or (given and not row.own_id):
         try:
-            return str(uuid.UUID(own))
+            return str(uuid.UUID(given))
         except ValueError:
-            return _stable_id("hxl", source, str(number))
-    if not own:
-        return _stable_id(dialect, source, str(number))
-    return _stable_id(dialect.split("_")[0], own.removeprefix("uuid:"))
-
-
-def _json_rows(data: Any, source: str) -> Parsed:
-    if isinstance(data, dict) and isinstance(data.get("value"), list):
-        dialect: Dialect = "odk_json"
-        records, id_key = data["value"], "__id"
-    elif isinstance(data, dict) and isinstance(data.get("results"), list):
-        dialect, records, id_key = "kobo_json", data["results"], "_uuid"
-    elif isinstance(data, list):
-        dialect, records, id_key = "kobo_json", data, "_uuid"
-    else:
-        raise DataError(
-            'JSON: expected a list of submissions, {"results": [...]} or {"value": [...]}'
+            pass
+        if given:  # an id of the file's own, unique in this operation
+            return _stable_id("hxl", scope, given)
+        return _stable_id("hxl", source, str(row.number))
+    if not row.own_id:
+        return _stable_id(
+            raw.dialect, source, str(row.number), *([row.repeat] if row.repeat else [])
         )
-    rows = []
-    columns: dict[str, str] = {}
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            raise DataError(f"JSON submission {index + 1} is not an object")
-        flat = _flatten(record)
-        values: dict[str, str] = {}
-        for key, value in flat.items():
-            name = _field_for_name(key, "/")
-            if name is not None and name not in values:
-                values[name] = "" if value is None else str(value)
-                columns.setdefault(name, key)
-        _normalise(values)
-        own = str(record.get(id_key) or (record.get("meta") or {}).get("instanceID") or "")
-        values["client_id"] = _client_id(own, dialect, source, index + 1)
-        rows.append(IngestRow(index + 1, values))
-    return Parsed(dialect, columns, rows)
+    own = row.own_id.removeprefix("uuid:") + (f"/{row.repeat}" if row.repeat else "")
+    return _stable_id(raw.dialect.split("_")[0], own)
 
 
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """ODK Central nests groups as objects; KoBo writes ``group/field`` keys: make both flat."""
-    flat: dict[str, Any] = {}
-    for key, value in record.items():
-        name = f"{prefix}/{key}" if prefix else key
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name))
-        else:
-            flat[name] = value
-    return flat
+def parse_records(content: bytes, table: Table, *, scope: str = "") -> Parsed:
+    """Detect the dialect of an export and return the records of ``table`` as text fields.
 
+    Parameters
+    ----------
+    content
+        The file as exported (UTF-8).
+    table
+        One of :data:`TABLES`.
+    scope
+        Where ids of the file's own (HXL ``#meta+id`` values that are not UUIDs) are unique:
+        the operation's code.
 
-def parse_crossings(content: bytes) -> Parsed:
-    """Detect the dialect of an export and return its rows as text fields.
+    Returns
+    -------
+    Parsed
+        The dialect, the file's column for each field found (for messages), and the records;
+        empty fields are ``""`` and ``location`` is split into ``lat`` and ``lon``.
 
     Raises
     ------
     DataError
         Not UTF-8, not a known dialect, or a required column missing.
     """
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(
-            "the file is not UTF-8 text; export it again as UTF-8 CSV or JSON"
-        ) from None
+    if table not in SPECS:
+        raise DataError(f"table {table!r}: use one of {', '.join(TABLES)}")
+    spec = SPECS[table]
+    raw = read_export(content)
+    columns = _map_columns(spec, raw)
+    shown = {f: raw.headers[c] for f, c in columns.items()}
     source = hashlib.sha256(content).hexdigest()
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"JSON line {exc.lineno}: {exc.msg}") from None
-        return _json_rows(data, source)
-    return _csv_rows(text, source, content)
+    rows = []
+    for row in raw.rows:
+        values = {f: (row.cells[c] if c < len(row.cells) else "") for f, c in columns.items()}
+        for name, value in values.items():
+            if value and spec.fields[name].choice:
+                values[name] = _choice(name, value)
+        if "location" in spec.fields:
+            _split_location(values, shown)
+        given = values.pop("client_id", "")
+        values["client_id"] = _client_id(raw, row, given, source=source, scope=scope)
+        rows.append(IngestRow(row.number, values, row.where))
+    return Parsed(raw.dialect, shown, rows)
+
+
+def parse_crossings(content: bytes) -> Parsed:
+    """Crossing counts from an export: :func:`parse_records` of ``"crossings"``."""
+    return parse_records(content, "crossings")

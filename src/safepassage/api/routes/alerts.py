@@ -1,4 +1,4 @@
-"""Alerts: days of cover, corridors below plan, incidents near corridors."""
+"""Alerts: days of cover, corridors below plan, incidents near corridors and planned routes."""
 
 from __future__ import annotations
 
@@ -39,11 +39,20 @@ def alerts(
     cover_days: Annotated[float, Query(gt=0, le=365)] = 7.0,
     shortfall: Annotated[float, Query(gt=0, lt=1)] = 0.5,
     window_hours: Annotated[int, Query(ge=1, le=168)] = 6,
-    radius_m: Annotated[float, Query(gt=0, le=100_000)] = 1000.0,
+    radius_m: Annotated[
+        float, Query(gt=0, le=100_000, description="incident to corridor point")
+    ] = 1000.0,
+    route_radius_m: Annotated[
+        float, Query(gt=0, le=100_000, description="incident to a planned route")
+    ] = 500.0,
 ) -> list[AlertPublic]:
-    """Alerts computed from the rows your organisation may see."""
+    """Alerts computed from the rows your organisation may see and the published plan."""
     settings = AlertSettings(
-        cover_days=cover_days, shortfall=shortfall, window_h=window_hours, radius_m=radius_m
+        cover_days=cover_days,
+        shortfall=shortfall,
+        window_h=window_hours,
+        radius_m=radius_m,
+        route_radius_m=route_radius_m,
     )
     with database.read() as session:
         visible = Visible(

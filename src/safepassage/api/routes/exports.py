@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep
-from safepassage.storage import access
 from safepassage.storage import exports as ex
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["exports"])
-Format = Literal["csv", "geojson"]
 
 
-def _respond(export: ex.Export, fmt: Format, filename: str) -> Any:
+def _respond(export: ex.Export, fmt: ex.Format, filename: str) -> Any:
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
         "X-Safepassage-Classification": export.classification.value,
@@ -29,7 +27,7 @@ def _respond(export: ex.Export, fmt: Format, filename: str) -> Any:
 
 @router.get("/operations/{operation}/exports/public/crossings.{fmt}")
 def public_crossings(
-    fmt: Format,
+    fmt: ex.Format,
     database: DatabaseDep,
     user: CurrentUser,
     operation: OperationDep,
@@ -41,27 +39,22 @@ def public_crossings(
         msg = f"window_hours={window_hours}: use one of {ex.PUBLIC_WINDOWS_H} (at least 6 h)"
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, msg)
     with database.read() as session:
-        corridors_public = (
-            access.classification(session, operation, "corridors") is ex.Classification.PUBLIC
-        )
-        export = ex.public_crossings(
-            session, operation, window_h=window_hours, k=k, with_points=corridors_public
+        export = ex.export_for(
+            session, operation, user, "crossings", fmt=fmt, public=True, window_h=window_hours, k=k
         )
     return _respond(export, fmt, f"{operation.code}-crossings-public")
 
 
 @router.get("/operations/{operation}/exports/{table}.{fmt}")
 def table(
-    table: Literal["crossings", "deliveries", "stock", "incidents", "corridor_status"],
-    fmt: Format,
+    table: ex.ExportTable,
+    fmt: ex.Format,
     database: DatabaseDep,
     user: CurrentUser,
     operation: OperationDep,
 ) -> Any:
-    """The rows of one table that your organisation may see, with their classification."""
-    model, _ = ex.EXPORT_TABLES[table]
+    """The rows of one table that your organisation may see, with their classification
+    (GeoJSON for the tables whose rows have a place: all but stock)."""
     with database.read() as session:
-        visible = access.visible_rows(session, model, operation, user)
-        level = access.classification(session, operation, model.__tablename__)
-        export = ex.table_export(session, operation, table, visible=visible, classification=level)
+        export = ex.export_for(session, operation, user, table, fmt=fmt)
     return _respond(export, fmt, f"{operation.code}-{table}")

@@ -1,50 +1,149 @@
-"""Ingest a KoBoToolbox or ODK Central export, or an HXL CSV, of crossing counts: all or nothing."""
+"""Ingest a KoBoToolbox or ODK Central export, or an HXL CSV, into one field table: all or nothing.
+
+:func:`ingest_file` is shared by the route and ``safepassage ingest``: the same parser, the
+same validation (the request schemas of the batch routes) and the same rights (the checks of
+those routes: :func:`~safepassage.api.deps.forbid` and, for crossings, the monitor's
+assigned corridors).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 
 from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep, forbid
 from safepassage.api.routes._records import UnknownCorridorError, to_rows
 from safepassage.api.routes.crossings import monitor_corridors
-from safepassage.api.schemas import CrossingCreate
-from safepassage.errors import DataError
+from safepassage.api.schemas import (
+    Code,
+    CrossingCreate,
+    DeliveryCreate,
+    IncidentCreate,
+    StatusChangeCreate,
+    StockEntryCreate,
+)
+from safepassage.errors import DataError, StorageError
 from safepassage.storage.access import Action
 from safepassage.storage.db import Database
-from safepassage.storage.ingest import Parsed, parse_crossings
-from safepassage.storage.models import CrossingCount, Operation, User
+from safepassage.storage.ingest import TABLES, Parsed, Table, parse_records
+from safepassage.storage.models import (
+    CorridorStatusChange,
+    CrossingCount,
+    Delivery,
+    FieldRecord,
+    Incident,
+    Operation,
+    StockEntry,
+    User,
+)
 from safepassage.storage.records import Submitted, retry_on_duplicate, submit_records
 
-__all__ = ["router"]
+__all__ = [
+    "MAX_BYTES",
+    "TARGETS",
+    "AccessRefusedError",
+    "IngestResult",
+    "StatusChangeIngest",
+    "ingest_file",
+    "router",
+]
 
-router = APIRouter(tags=["crossings"])
+router = APIRouter(tags=["ingest"])
 MAX_BYTES = 20 * 1024 * 1024
-_SHOWN = 5
+_SHOWN = 5  # problems listed in the message; the count says how many more
+
+
+class StatusChangeIngest(StatusChangeCreate):
+    """A status change read from a file: the corridor is a column, not the URL."""
+
+    corridor: Code
+
+
+Check = Callable[[Session, User, Sequence[dict[str, Any]]], None]
+
+
+@dataclass(frozen=True)
+class IngestTarget:
+    """Where one table's records go, how they are validated and who may submit them."""
+
+    model: type[FieldRecord]
+    schema: type[BaseModel]
+    action: Action
+    check: Check | None = None
+
+
+# the same schema, action and check as the table's own routes (crossings.py, corridors.py, …)
+TARGETS: dict[Table, IngestTarget] = {
+    "crossings": IngestTarget(
+        CrossingCount, CrossingCreate, Action.SUBMIT_CROSSINGS, monitor_corridors
+    ),
+    "corridor_status": IngestTarget(
+        CorridorStatusChange, StatusChangeIngest, Action.MANAGE_CORRIDORS
+    ),
+    "deliveries": IngestTarget(Delivery, DeliveryCreate, Action.SUBMIT_LOGISTICS),
+    "stock": IngestTarget(StockEntry, StockEntryCreate, Action.SUBMIT_LOGISTICS),
+    "incidents": IngestTarget(Incident, IncidentCreate, Action.SUBMIT_INCIDENTS),
+}
+assert set(TARGETS) == set(TABLES)
+
+
+class AccessRefusedError(StorageError):
+    """The user's role (or corridor assignment) does not allow this ingest (HTTP 403)."""
 
 
 class IngestResult(BaseModel):
+    table: str
     dialect: str
     rows: int
     created: int
     duplicates: int
 
 
-def _validate(parsed: Parsed) -> list[CrossingCreate]:
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The routes' 403s as :class:`AccessRefusedError`, which the command line reports too."""
+    try:
+        yield
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_403_FORBIDDEN:
+            raise
+        raise AccessRefusedError(str(exc.detail)) from None
+
+
+def _message(error: Any) -> str:
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _validate(parsed: Parsed, schema: type[BaseModel]) -> list[BaseModel]:
     """Every row validated; all problems reported at once, each naming its row and column."""
     items, problems = [], []
     for row in parsed.rows:
         values: dict[str, Any] = {k: v for k, v in row.values.items() if v != ""}
         try:
-            items.append(CrossingCreate.model_validate(values))
+            item = schema.model_validate(values)
         except ValidationError as exc:
             for error in exc.errors():
-                field = str(error["loc"][0]) if error["loc"] else "row"
+                if not error["loc"]:  # a rule across fields (window_end after window_start)
+                    problems.append(f"{row.where}: {_message(error)}")
+                    continue
+                field = str(error["loc"][0])
                 column = parsed.columns.get(field, field)
-                problems.append(f"row {row.number}, column {column}: {error['msg']}")
+                problems.append(f"{row.where}, column {column}: {_message(error)}")
+            continue
+        # "inf" and "nan" read as floats, but no count or quantity is infinite
+        for field, value in item:
+            if isinstance(value, float) and not math.isfinite(value):
+                column = parsed.columns.get(field, field)
+                problems.append(f"{row.where}, column {column}: {value} is not a finite number")
+        items.append(item)
     if problems:
         more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
         msg = f"nothing stored; {len(problems)} problem(s): " + "; ".join(problems[:_SHOWN])
@@ -52,55 +151,111 @@ def _validate(parsed: Parsed) -> list[CrossingCreate]:
     return items
 
 
-def _ingest(database: Database, user: User, operation: Operation, content: bytes) -> IngestResult:
-    parsed = parse_crossings(content)
+def ingest_file(
+    database: Database, user: User, operation: Operation, table: Table, content: bytes
+) -> IngestResult:
+    """Store the records of an export file in one transaction: all of them or none.
+
+    Parameters
+    ----------
+    user, operation
+        Who ingests, into which operation (the caller has checked membership).
+    table
+        One of ``crossings``, ``corridor_status``, ``deliveries``, ``stock``, ``incidents``.
+    content
+        The file: KoBoToolbox or ODK Central CSV or JSON, or HXL CSV (detected).
+
+    Raises
+    ------
+    AccessRefusedError
+        The user's role may not submit this table (or, a monitor, not for these corridors).
+    DataError
+        The file cannot be read, or any row is invalid: the message names each row and column.
+    """
+    target = TARGETS[table]
+    with _refusals():
+        forbid(user, target.action)
+    parsed = parse_records(content, table, scope=operation.code)
     if not parsed.rows:
-        raise DataError("the file has no data rows")
-    items = _validate(parsed)
+        raise DataError(f"{table}: the file has no data rows; export the submissions again")
+    items = _validate(parsed, target.schema)
 
     def work() -> list[Submitted]:
         with database.session() as session:  # one transaction: the whole file or nothing
             try:
                 rows = to_rows(session, operation, items)
             except UnknownCorridorError as exc:  # say which row of the file
-                number = parsed.rows[exc.index].number
-                msg = f"nothing stored; row {number}, column corridor: {exc.reason}"
-                raise DataError(msg) from None
-            monitor_corridors(session, user, rows)
-            model = CrossingCount
-            return submit_records(session, model, rows, user=user, operation_id=operation.id)
+                where = parsed.rows[exc.index].where
+                column = parsed.columns.get("corridor", "corridor")
+                raise DataError(f"nothing stored; {where}, column {column}: {exc.reason}") from None
+            if target.check is not None:
+                with _refusals():
+                    target.check(session, user, rows)
+            return submit_records(session, target.model, rows, user=user, operation_id=operation.id)
 
     stored = retry_on_duplicate(work)
     created = sum(s.created for s in stored)
     return IngestResult(
-        dialect=parsed.dialect, rows=len(stored), created=created, duplicates=len(stored) - created
+        table=table,
+        dialect=parsed.dialect,
+        rows=len(stored),
+        created=created,
+        duplicates=len(stored) - created,
     )
+
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {}},
+        },
+    }
+}
+
+
+async def _ingest(
+    request: Request, database: Database, user: User, operation: Operation, table: Table
+) -> IngestResult:
+    content = await request.body()
+    if len(content) > MAX_BYTES:
+        msg = f"file of {len(content):,} bytes; send at most {MAX_BYTES:,} bytes per request"
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, msg)
+    try:
+        return await run_in_threadpool(ingest_file, database, user, operation, table, content)
+    except AccessRefusedError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+
+
+@router.post(
+    "/operations/{operation}/ingest/{table}",
+    response_model=IngestResult,
+    openapi_extra=_BODY,
+)
+async def ingest(
+    request: Request,
+    database: DatabaseDep,
+    user: CurrentUser,
+    operation: OperationDep,
+    table: Annotated[Table, Path(description="the field table the file's records go to")],
+) -> IngestResult:
+    """Send the export file as the request body (KoBo/ODK CSV or JSON, or HXL CSV).
+
+    The dialect is detected. Any bad row rejects the whole file (each problem names its row and
+    column); sending the same file again adds nothing. Who may: as for the table's own routes.
+    """
+    return await _ingest(request, database, user, operation, table)
 
 
 @router.post(
     "/operations/{operation}/crossings/ingest",
     response_model=IngestResult,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": {}},
-            },
-        }
-    },
+    openapi_extra=_BODY,
+    tags=["crossings"],
 )
-async def ingest(
+async def ingest_crossings(
     request: Request, database: DatabaseDep, user: CurrentUser, operation: OperationDep
 ) -> IngestResult:
-    """Send the export file as the request body (KoBo/ODK CSV or JSON, or HXL CSV).
-
-    The dialect is detected. Any bad row rejects the whole file (each problem names its row and
-    column); sending the same file again adds nothing.
-    """
-    forbid(user, Action.SUBMIT_CROSSINGS)
-    content = await request.body()
-    if len(content) > MAX_BYTES:
-        msg = f"file of {len(content):,} bytes; send at most {MAX_BYTES:,} bytes per request"
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, msg)
-    return await run_in_threadpool(_ingest, database, user, operation, content)
+    """Crossing counts from an export file: the same as ``/ingest/crossings``."""
+    return await _ingest(request, database, user, operation, "crossings")
