@@ -156,3 +156,35 @@ def test_cli_create_publish_simulate(tmp_path: Path, tiny_plan: tuple[Path, Path
     database.dispose()
     assert count and count > 0
     assert first == dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)  # 06:00 in Damascus (UTC+3)
+
+
+def test_below_plan_alerts_follow_the_published_plan(world: World, bundle: dict) -> None:
+    from sqlalchemy import delete, true
+
+    from safepassage.storage.alerts import AlertSettings, Visible, compute_alerts
+
+    world.client.put("/operations/aleppo/plan", json=bundle, headers=world.as_("wfp_planner"))
+    operation, admin = _operation_and_admin(world.database)
+    with world.database.session() as session:
+        simulate_record(session, admin, operation, bundle, days=1, seed=3)
+    everything = Visible(stock=true(), crossings=true(), incidents=true(), status=true())
+    start = dt.datetime.fromisoformat(bundle["hours"][0])
+    settings = AlertSettings(window_h=len(bundle["hours"]))
+    end_of_plan = start + dt.timedelta(hours=len(bundle["hours"]))
+
+    def below_plan(now: dt.datetime) -> dict[str, str]:
+        with world.database.read() as session:
+            found = compute_alerts(
+                session, operation, visible=everything, now=now, settings=settings
+            )
+        return {a.subject: a.message for a in found if a.kind == "below_plan"}
+
+    # a day after the plan's last crossing nothing is planned, so nothing is missing
+    assert below_plan(end_of_plan + dt.timedelta(hours=24)) == {}
+    with world.database.session() as session:
+        session.execute(delete(CrossingCount))
+    missing = below_plan(end_of_plan)
+    planned = {c: sum(v["crossings"]) for c, v in bundle["planned"].items() if sum(v["crossings"])}
+    assert set(missing) == set(planned)  # not C1 and C2: the published plan does not use them
+    for code, people in planned.items():
+        assert f"0% of the {people:,.0f} planned" in missing[code]

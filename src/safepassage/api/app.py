@@ -23,6 +23,7 @@ from safepassage.api.routes import (
     stock,
     users,
 )
+from safepassage.dashboard import install_dashboard
 from safepassage.storage.db import DEFAULT_DB, Database, open_database
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -60,6 +61,7 @@ def create_app(database: Database) -> FastAPI:
         alerts,
     ):
         app.include_router(module.router)
+    install_dashboard(app)  # the page at / and its aggregated data endpoints
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -110,6 +110,24 @@ def _low_cover(
     return alerts
 
 
+def _planned_in_window(
+    bundle: dict[str, Any] | None, corridor: Corridor, since: dt.datetime, now: dt.datetime
+) -> float:
+    """People the published plan has crossing ``corridor`` in the hours inside [since, now]
+    (none when the plan does not use it); with no plan published, the corridor's planned
+    throughput over the whole window."""
+    if bundle is None:
+        window_h = (now - since).total_seconds() / 3600.0
+        return float(corridor.planned_throughput_pph or 0.0) * window_h
+    series = bundle["planned"].get(corridor.code, {"crossings": []})["crossings"]
+    total = 0.0
+    for start, people in zip(bundle["hours"], series, strict=False):
+        begins = dt.datetime.fromisoformat(start)
+        if begins >= since and begins + dt.timedelta(hours=1) <= now:
+            total += float(people)
+    return total
+
+
 def _below_plan(
     session: Session,
     operation: Operation,
@@ -131,12 +149,14 @@ def _below_plan(
     )
     actual = defaultdict(int, {cid: int(n) for cid, n in session.execute(query)})
     status = current_statuses(session, [c.id for c in corridors], visible=visible.status)
+    bundle = latest_plan_bundle(session, operation)
     alerts = []
     for corridor in corridors:
-        if not corridor.planned_throughput_pph or status[corridor.id].status != CorridorStatus.OPEN:
+        if status[corridor.id].status != CorridorStatus.OPEN:
             continue
-        planned = corridor.planned_throughput_pph * s.window_h
-        if actual[corridor.id] < (1 - s.shortfall) * planned:
+        # the published plan's crossings in the window (none planned: nothing is missing)
+        planned = _planned_in_window(bundle, corridor, since, now)
+        if planned > 0 and actual[corridor.id] < (1 - s.shortfall) * planned:
             share = actual[corridor.id] / planned
             alerts.append(
                 Alert(
