@@ -13,7 +13,6 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 __all__ = ["Distribution", "ResponseCurve"]
 
@@ -92,6 +91,8 @@ class ResponseCurve(BaseModel):
         if self.table is not None:
             xs, ys = np.asarray(self.table, dtype=np.float64).T
             return np.interp(t, xs, ys, left=0.0, right=1.0)
+        from scipy import stats  # here, not at the top: it takes a second to import
+
         p = self.params
         match self.kind:
             case Distribution.IMMEDIATE:

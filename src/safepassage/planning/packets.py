@@ -17,8 +17,10 @@ checkpoints anyway, a longer hold costs nothing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -32,19 +34,18 @@ __all__ = [
     "PACKET_BUDGET",
     "Origins",
     "Packets",
+    "count_packets",
     "make_packets",
     "make_packets_within",
     "origins_of",
     "saturation_step",
 ]
 
-# The longest a ready person waits for their origin's packet to fill. Shorter holds mean more,
-# smaller packets: the demo at 1,500 people an hour clears in 101.98 h with 180 min, 100.90 h
-# with 60 and 100.60 h with 30 (bound 100.02 h), because early departures keep the corridors
-# busy while their queues are still short; Monaco in 24.52 h with 60 and 24.50 h with 15 (bound
-# 24.38 h). But 30 min takes Coquimbo's plan to 466,000 packets and 3.9 GB (60 min: 287,000
-# and 2.5 GB), so the planner takes the shortest of HOLD_CHOICES_MIN whose packets stay within
-# PACKET_BUDGET (the demo: 461,550 at 60 min).
+# The longest a ready person waits for their origin's packet to fill, and the grid of departure
+# times: shorter and finer mean more, smaller packets and plans closer to the bound, but more
+# time and memory (Coquimbo: 287,000 packets and 2.5 GB on a 30-min grid with a 60-min hold), so
+# the planner takes the finest grid of GRID_CHOICES_MIN and on it the shortest hold of
+# HOLD_CHOICES_MIN whose packets stay within PACKET_BUDGET (docs/planner.md, item 2).
 MAX_HOLD_MIN = 60.0
 HOLD_CHOICES_MIN = (15.0, 60.0, 120.0, 180.0)
 # A finer grid of departure times matters more than a shorter hold: Monaco by road at 1,500
@@ -52,8 +53,8 @@ HOLD_CHOICES_MIN = (15.0, 60.0, 120.0, 180.0)
 # with a 60-min hold and 13.02 h on a 2-min grid (bound 12.98 h).
 GRID_CHOICES_MIN = (2.0, 5.0, 15.0, 30.0)
 PACKET_BUDGET = 480_000
-# Before saturation: the demo at 1,500 people an hour clears in 100.50 h with a 15-min early
-# grid and hold (545,000 packets) against 100.90 h without (461,550); bound 100.02 h.
+# Before the corridors saturate the grid and the hold are at most this: the demo at 1,500 people
+# an hour clears in 100.50 h with it on a 30-min grid against 100.90 h without (bound 100.02 h).
 EARLY_HOLD_MIN = 15.0
 SATURATION_QUEUE_H = 1.0
 
@@ -107,32 +108,44 @@ def _grid(problem: PlanningProblem, levels: int, max_wait_min: float) -> NDArray
     return grid[(grid >= first) & (grid <= last)]
 
 
-def _send_mask(
-    ready: NDArray[np.float64],
+@numba.njit(cache=True)
+def _scan(
+    people: NDArray[np.float64],
+    share: NDArray[np.float64],
     minutes: NDArray[np.float64],
     min_people: float,
     max_hold_min: NDArray[np.float64],
-) -> NDArray[np.bool_]:
-    """Which grid times each origin sends a packet at (a scan over the grid, vectorised over
-    origins)."""
-    origins, times = ready.shape
-    send = np.zeros((origins, times), dtype=bool)
-    sent = np.zeros(origins)
-    waiting_since = np.full(origins, np.inf)
-    for j in range(times):
-        pending = ready[:, j] - sent
-        waiting_since = np.where(
-            (pending > 1e-12) & np.isinf(waiting_since), minutes[j], waiting_since
-        )
-        go = (pending >= min_people) | (
-            (pending > 1e-12) & (minutes[j] - waiting_since >= max_hold_min[j])
-        )
-        if j == times - 1:
-            go = pending > 1e-12
-        send[:, j] = go
-        sent = np.where(go, ready[:, j], sent)
-        waiting_since = np.where(go, np.inf, waiting_since)
-    return send
+    size: int,
+) -> tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:  # pragma: no cover
+    """Scan the grid per origin: its packets as (origin, grid index, people), origin by origin.
+
+    Origin ``o`` has ``people[o] * share[j]`` people ready by grid time ``j``; it sends what is
+    ready once that is ``min_people`` or more, or once its oldest ready person has waited
+    ``max_hold_min[j]``, and always at the last grid time. Returns the number of packets and,
+    when ``size`` is that number, the packets (the second of two passes; 0: count only).
+    """
+    n = 0
+    count_only = size == 0
+    origin = np.empty(size, dtype=np.int64)
+    index = np.empty(size, dtype=np.int64)
+    amount = np.empty(size, dtype=np.float64)
+    last = share.shape[0] - 1
+    for o in range(people.shape[0]):
+        sent = 0.0
+        waiting_since = np.inf
+        for j in range(share.shape[0]):
+            pending = people[o] * share[j] - sent
+            if pending <= 1e-12:
+                continue
+            if np.isinf(waiting_since):
+                waiting_since = minutes[j]
+            if j == last or pending >= min_people or minutes[j] - waiting_since >= max_hold_min[j]:
+                if not count_only:
+                    origin[n], index[n], amount[n] = o, j, pending
+                n += 1
+                sent += pending
+                waiting_since = np.inf
+    return n, origin, index, amount
 
 
 def make_packets(
@@ -147,28 +160,47 @@ def make_packets(
 ) -> Packets:
     """Packets of every origin, ordered by departure time then origin; before the corridors
     saturate, the grid and the hold are ``early_hold_min`` at most."""
+    grid, hold = _grid_and_hold(problem, levels, max_wait_min, max_hold_min, early_hold_min)
+    minutes = grid.astype(np.float64) * problem.step_min
+    share = problem.release_cdf[grid].astype(np.float64)
+    size = _scan(origins.people, share, minutes, min_people, hold, 0)[0]
+    _, o, j, amount = _scan(origins.people, share, minutes, min_people, hold, size)
+    depart = minutes[j]
+    order = np.lexsort((o, depart))
+    return Packets(origin=o[order], people=amount[order], depart_min=depart[order])
+
+
+def count_packets(
+    problem: PlanningProblem,
+    origins: Origins,
+    *,
+    min_people: float,
+    levels: int = 64,
+    max_wait_min: float = 30.0,
+    max_hold_min: float = MAX_HOLD_MIN,
+    early_hold_min: float = EARLY_HOLD_MIN,
+) -> int:
+    """How many packets :func:`make_packets` would make with these settings."""
+    grid, hold = _grid_and_hold(problem, levels, max_wait_min, max_hold_min, early_hold_min)
+    minutes = grid.astype(np.float64) * problem.step_min
+    share = problem.release_cdf[grid].astype(np.float64)
+    return int(_scan(origins.people, share, minutes, min_people, hold, 0)[0])
+
+
+def _grid_and_hold(
+    problem: PlanningProblem,
+    levels: int,
+    max_wait_min: float,
+    max_hold_min: float,
+    early_hold_min: float,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     grid = _grid(problem, levels, max_wait_min)
     early = saturation_step(problem)
     if early_hold_min < max_wait_min:
         fine = _grid(problem, levels, early_hold_min)
         grid = np.union1d(fine[fine < early], grid)
-    ready = origins.people[:, None] * problem.release_cdf[grid][None, :]  # [O, J] cumulative
-    minutes = grid.astype(np.float64) * problem.step_min
     hold = np.where(grid < early, min(early_hold_min, max_hold_min), max_hold_min)
-    send = _send_mask(ready, minutes, min_people, hold)
-    o, j = np.nonzero(send)
-    sent = ready[o, j]
-    # people in a packet: ready by its time minus ready by the origin's previous packet
-    previous = np.zeros_like(sent)
-    same = np.zeros(o.shape[0], dtype=bool)
-    same[1:] = o[1:] == o[:-1]
-    previous[1:][same[1:]] = sent[:-1][same[1:]]
-    amount = sent - previous
-    keep = amount > 0
-    o, j, amount = o[keep], j[keep], amount[keep]
-    depart = grid[j] * problem.step_min
-    order = np.lexsort((o, depart))
-    return Packets(origin=o[order], people=amount[order], depart_min=depart[order].astype(float))
+    return grid, hold.astype(np.float64)
 
 
 def make_packets_within(
@@ -179,12 +211,40 @@ def make_packets_within(
     budget: int = PACKET_BUDGET,
 ) -> Packets:
     """Packets on the finest grid of ``GRID_CHOICES_MIN`` and, on it, with the shortest hold of
-    ``HOLD_CHOICES_MIN`` that make at most ``budget`` of them (the coarsest when none does)."""
-    for grid_min in GRID_CHOICES_MIN:
-        for hold in HOLD_CHOICES_MIN:
-            packets = make_packets(
-                problem, origins, min_people=min_people, max_wait_min=grid_min, max_hold_min=hold
-            )
-            if packets.people.shape[0] <= budget:
-                return packets
-    return packets  # the last choice's packets when none is within the budget
+    ``HOLD_CHOICES_MIN`` that make at most ``budget`` of them; when none does (corridors that
+    never saturate keep the fine early grid all along), the same without the early grid; the
+    coarsest when still none does."""
+
+    def fits(grid_min: float, hold: float, early: float) -> bool:
+        count = count_packets(
+            problem,
+            origins,
+            min_people=min_people,
+            max_wait_min=grid_min,
+            max_hold_min=hold,
+            early_hold_min=early,
+        )
+        return count <= budget
+
+    grids = [(g, EARLY_HOLD_MIN) for g in GRID_CHOICES_MIN] + [(GRID_CHOICES_MIN[-1], math.inf)]
+    for grid_min, early in grids:
+        # fewer packets with a longer hold: try the longest first, skip the grid if it is too many
+        if not fits(grid_min, HOLD_CHOICES_MIN[-1], early):
+            continue
+        hold = next(h for h in HOLD_CHOICES_MIN if fits(grid_min, h, early))
+        return make_packets(
+            problem,
+            origins,
+            min_people=min_people,
+            max_wait_min=grid_min,
+            max_hold_min=hold,
+            early_hold_min=early,
+        )
+    return make_packets(  # the coarsest when none is within the budget
+        problem,
+        origins,
+        min_people=min_people,
+        max_wait_min=GRID_CHOICES_MIN[-1],
+        max_hold_min=HOLD_CHOICES_MIN[-1],
+        early_hold_min=math.inf,
+    )
