@@ -67,3 +67,36 @@ def test_migrations_are_idempotent_and_match_the_models(db_url: str, database: D
     open_database(db_url).dispose()  # applying them again changes nothing
     with database.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_sqlite_writers_of_two_processes_queue_on_one_lock(tmp_path: Path) -> None:
+    """Two ``Database`` objects on one file stand for two worker processes (separate
+    in-process locks): the second writer waits for the first on the OS lock."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    first = open_database(str(tmp_path / "ops.db"))
+    second = open_database(str(tmp_path / "ops.db"), migrate=False)
+    order: list[str] = []
+    inside = threading.Event()
+
+    def hold() -> None:
+        with first.session() as session:
+            session.execute(text("SELECT 1"))
+            inside.set()
+            time.sleep(0.3)
+            order.append("first done")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(10)
+    with second.session() as session:
+        order.append("second in")
+        session.execute(text("SELECT 1"))
+    holder.join()
+    assert order == ["first done", "second in"]
+    assert (tmp_path / "ops.db-lock").exists()
+    first.dispose()
+    second.dispose()

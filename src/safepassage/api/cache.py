@@ -12,7 +12,7 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
-__all__ = ["TTLCache"]
+__all__ = ["TTLCache", "app_cache"]
 
 
 class TTLCache:
@@ -43,3 +43,22 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+_CREATE = threading.Lock()
+
+
+def app_cache(state: Any, name: str, *, ttl_s: float = 60.0) -> TTLCache:
+    """The cache ``name`` kept on an app's ``state``, made on first use.
+
+    For look-ups of things that never change once made (a corridor's id for its code, an
+    organisation's code), so a long ``ttl_s`` only bounds memory, never staleness.
+    """
+    cache: TTLCache | None = getattr(state, name, None)
+    if cache is None:
+        with _CREATE:
+            cache = getattr(state, name, None)
+            if cache is None:
+                cache = TTLCache(ttl_s=ttl_s)
+                setattr(state, name, cache)
+    return cache

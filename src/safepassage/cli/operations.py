@@ -170,3 +170,69 @@ def simulate_command(
     summary = ", ".join(f"{n:,} {table}" for table, n in added.items())
     print_line(console, "simulated:", f"{summary} ({SIMULATED})", style="yellow")
     print_line(err_console, "note:", "simulated rows are marked as such in their notes", style="")
+
+
+@operations_app.command("retention")
+def retention_command(
+    operation: OperationOption,
+    token: TokenOption,
+    table: Annotated[
+        str | None, typer.Option("--table", help="crossing_counts, incidents, deliveries, ...")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Keep the table's rows this many days.", min=1)
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Show the operation's retention periods, or set one with --table and --days (R7)."""
+    from safepassage.storage.retention import retention_periods, set_retention
+
+    if (table is None) != (days is None):
+        msg = "give both --table and --days to set a period, or neither to show the periods"
+        raise SafepassageError(msg)
+    database = open_database(db, migrate=True)
+    try:
+        user = _user(database, token, Action.MANAGE_OPERATIONS)
+        found = _operation(database, operation, user, lead=True)
+        with database.session() as session:
+            if table is not None and days is not None:
+                set_retention(session, user, found, table, days)
+            periods = retention_periods(session, found)
+    finally:
+        database.dispose()
+    shown = ", ".join(f"{name} {n} days" for name, n in periods.items()) or "none (rows kept)"
+    print_line(console, "retention:", shown, style="green")
+
+
+@operations_app.command("purge")
+def purge_command(
+    operation: OperationOption,
+    token: TokenOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be destroyed; change nothing.")
+    ] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Destroy the rows older than their table's retention period (an admin of the lead
+    organisation). The audit log keeps each destroyed row's hash, so `audit verify` still
+    passes and still catches any other deletion."""
+    from safepassage.storage.retention import purge_expired
+    from safepassage.storage.types import utc_now
+
+    database = open_database(db, migrate=True)
+    try:
+        user = _user(database, token, Action.MANAGE_USERS)
+        found = _operation(database, operation, user, lead=True)
+        session_of = database.read if dry_run else database.session
+        with session_of() as session:
+            report = purge_expired(session, user, found, now=utc_now(), dry_run=dry_run)
+    finally:
+        database.dispose()
+    if not report.cutoffs:
+        print_line(console, "purge:", "no retention periods set; nothing to do", style="yellow")
+        return
+    verb = "would destroy" if dry_run else "destroyed"
+    for table, cutoff in report.cutoffs.items():
+        rows = f"{report.purged[table]:,} rows"
+        when = f"{cutoff:%Y-%m-%d %H:%M} UTC"
+        print_line(console, "purge:", f"{table}: {verb} {rows} ended before {when}", style="green")

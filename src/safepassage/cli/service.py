@@ -24,11 +24,6 @@ DbOption = Annotated[
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
-# Figures measured with these defaults are in docs/service.md: one process, AnyIO's 40 worker
-# threads, and as many pooled database connections (a new PostgreSQL connection costs more
-# than a request)
-_POOL_SIZE = 40
-
 
 def serve_command(
     db: DbOption = DEFAULT_DB,
@@ -40,30 +35,15 @@ def serve_command(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the operations service: apply the database migrations, then serve the API."""
-    import os
+    # figures measured with these defaults are in docs/service.md, "Performance"
+    from safepassage.api.server import POOL_SIZE, serve
 
-    import uvicorn
-
-    from safepassage.api import create_app
-
-    database = open_database(db, migrate=True, pool_size=_POOL_SIZE)
+    database = open_database(db, migrate=True, pool_size=POOL_SIZE)
     url = database.engine.url.render_as_string(hide_password=True)
     print_line(err_console, "database:", f"{url} (migrated)", style="bold")
     print_line(err_console, "docs:", f"http://{host}:{port}/docs", style="bold")
     try:
-        if workers == 1:
-            uvicorn.run(create_app(database), host=host, port=port, log_level=log_level)
-            return
-        os.environ["SAFEPASSAGE_DB"] = database.engine.url.render_as_string(hide_password=False)
-        os.environ["SAFEPASSAGE_POOL_SIZE"] = str(_POOL_SIZE)
-        uvicorn.run(
-            "safepassage.api.app:create_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-        )
+        serve(database, host=host, port=port, workers=workers, log_level=log_level)
     finally:
         database.dispose()
 

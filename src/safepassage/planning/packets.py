@@ -43,14 +43,14 @@ __all__ = [
 
 # The longest a ready person waits for their origin's packet to fill, and the grid of departure
 # times: shorter and finer mean more, smaller packets and plans closer to the bound, but more
-# time and memory (Coquimbo: 287,000 packets and 2.5 GB on a 30-min grid with a 60-min hold), so
-# the planner takes the finest grid of GRID_CHOICES_MIN and on it the shortest hold of
-# HOLD_CHOICES_MIN whose packets stay within PACKET_BUDGET (docs/planner.md, item 2).
+# time and memory. The planner takes the finest grid of GRID_CHOICES_MIN whose packets stay
+# within PACKET_BUDGET, with EARLY_HOLD_MIN until the corridors saturate and the longest hold
+# after (docs/planner.md, item 2).
 MAX_HOLD_MIN = 60.0
 HOLD_CHOICES_MIN = (15.0, 60.0, 120.0, 180.0)
 # A finer grid of departure times matters more than a shorter hold: Monaco by road at 1,500
-# people an hour clears in 13.23 h on a 30-min grid with a 15-min hold, 13.05 h on a 5-min grid
-# with a 60-min hold and 13.02 h on a 2-min grid (bound 12.98 h).
+# people an hour clears in 13.23 h on a 30-min grid, 13.05 h on a 5-min grid and 13.03 h on a
+# 2-min grid (bound 12.98 h).
 GRID_CHOICES_MIN = (2.0, 5.0, 15.0, 30.0)
 PACKET_BUDGET = 480_000
 # Before the corridors saturate the grid and the hold are at most this: the demo at 1,500 people
@@ -210,41 +210,28 @@ def make_packets_within(
     min_people: float,
     budget: int = PACKET_BUDGET,
 ) -> Packets:
-    """Packets on the finest grid of ``GRID_CHOICES_MIN`` and, on it, with the shortest hold of
-    ``HOLD_CHOICES_MIN`` that make at most ``budget`` of them; when none does (corridors that
-    never saturate keep the fine early grid all along), the same without the early grid; the
-    coarsest when still none does."""
-
-    def fits(grid_min: float, hold: float, early: float) -> bool:
+    """Packets within ``budget``: the finest grid of ``GRID_CHOICES_MIN`` with the short early
+    hold and then the longest hold (once queues stand at the checkpoints a long hold costs
+    nothing, and it makes the fewest packets); when none fits (corridors that never saturate keep
+    the early grid and hold all along), the 30-min grid without the early rule and the shortest
+    hold of ``HOLD_CHOICES_MIN`` that fits; the longest when none does."""
+    choices = [(g, HOLD_CHOICES_MIN[-1], EARLY_HOLD_MIN) for g in GRID_CHOICES_MIN]
+    choices += [(GRID_CHOICES_MIN[-1], h, math.inf) for h in HOLD_CHOICES_MIN]
+    for grid_min, hold, early in choices:
+        base = (problem, origins)
         count = count_packets(
-            problem,
-            origins,
+            *base,
             min_people=min_people,
             max_wait_min=grid_min,
             max_hold_min=hold,
             early_hold_min=early,
         )
-        return count <= budget
-
-    grids = [(g, EARLY_HOLD_MIN) for g in GRID_CHOICES_MIN] + [(GRID_CHOICES_MIN[-1], math.inf)]
-    for grid_min, early in grids:
-        # fewer packets with a longer hold: try the longest first, skip the grid if it is too many
-        if not fits(grid_min, HOLD_CHOICES_MIN[-1], early):
-            continue
-        hold = next(h for h in HOLD_CHOICES_MIN if fits(grid_min, h, early))
-        return make_packets(
-            problem,
-            origins,
-            min_people=min_people,
-            max_wait_min=grid_min,
-            max_hold_min=hold,
-            early_hold_min=early,
-        )
-    return make_packets(  # the coarsest when none is within the budget
-        problem,
-        origins,
-        min_people=min_people,
-        max_wait_min=GRID_CHOICES_MIN[-1],
-        max_hold_min=HOLD_CHOICES_MIN[-1],
-        early_hold_min=math.inf,
-    )
+        if count <= budget or (grid_min, hold, early) == choices[-1]:
+            return make_packets(
+                *base,
+                min_people=min_people,
+                max_wait_min=grid_min,
+                max_hold_min=hold,
+                early_hold_min=early,
+            )
+    raise AssertionError("unreachable: the last choice is always taken")

@@ -21,24 +21,29 @@ import enum
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from safepassage.storage import bulk
 from safepassage.storage.models import AuditEntry, AuditHead, Base
 from safepassage.storage.types import utc_now
 
 __all__ = [
     "GENESIS_HASH",
+    "PURGE_ACTION",
     "Actor",
     "AuditReport",
     "append",
     "append_hashes",
     "audited_tables",
     "canonical_json",
+    "defer",
+    "flush_deferred",
+    "hash_rows",
     "hash_values",
     "lock",
     "record_hash",
@@ -47,6 +52,9 @@ __all__ = [
 ]
 
 GENESIS_HASH = "0" * 64
+# the action of an entry recording a row destroyed on purpose (storage/retention.py): its hash
+# is the row's last, and verify then expects the row to be gone
+PURGE_ACTION = "purge"
 _NOT_AUDITED = {"audit_log", "audit_head", "alembic_version"}
 
 
@@ -58,12 +66,32 @@ class Actor:
     organisation_id: int | None = None
 
 
+def utc_text(value: dt.datetime) -> str:
+    """A timezone-aware time as naive UTC ISO text with microseconds (the canonical form).
+
+    Formatted by hand: about half the time of ``astimezone(UTC).isoformat(...)``, and this runs
+    for every time of every audited row.
+    """
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime in an audited row")
+    if offset:
+        value = value - offset
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06d" % (  # noqa: UP031 (faster than format/f-string)
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
+
+
 def _plain(value: Any) -> Any:
     """JSON form of what ``json`` cannot encode itself (called only for those values)."""
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime in an audited row")
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+        return utc_text(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, enum.Enum):
@@ -71,28 +99,68 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot hash a {type(value).__name__} value")
 
 
-def canonical_json(data: dict[str, Any]) -> str:
+# built once: ``json.dumps`` with options builds a new encoder on every call
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=_plain
+)
+_encode = _ENCODER.encode
+_string = json.encoder.encode_basestring  # how that encoder writes a str (ensure_ascii=False)
+
+
+def _canonical_values(
+    data: Mapping[str, Any], times: dict[dt.datetime, str] | None = None
+) -> dict[str, Any]:
+    """The values as the canonical text has them; the common types converted here, in one
+    pass, rather than through the encoder's ``default`` callback.
+
+    ``times`` remembers the text of each time already written (the rows of a batch share their
+    time of receipt, and often their time windows); equal times are the same instant, and the
+    text is of the instant, so any one of them gives it.
+    """
+    plain = {}
+    for key, value in data.items():
+        kind = type(value)
+        if kind is dt.datetime:
+            if times is None:
+                value = utc_text(value)
+            else:
+                text = times.get(value)
+                if text is None:
+                    text = times[value] = utc_text(value)
+                value = text
+        elif kind is uuid.UUID:
+            value = str(value)
+        elif kind is float and value.is_integer():
+            value = int(value)
+        plain[key] = value
+    return plain
+
+
+def canonical_json(data: Mapping[str, Any]) -> str:
     """Sorted keys, no spaces, UTC timestamps with microseconds: the same text on any backend.
 
     A float that is a whole number is written as an integer: ``5.0`` and ``5`` are the same
     quantity, whichever way the driver reads it back.
     """
-    plain = {
-        key: int(value) if type(value) is float and value.is_integer() else value
-        for key, value in data.items()
-    }
-    return json.dumps(
-        plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
-    )
+    return _encode(_canonical_values(data))
 
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def hash_values(values: dict[str, Any]) -> str:
+def hash_values(values: Mapping[str, Any]) -> str:
     """SHA-256 of a row's canonical JSON, from its column values keyed by column name."""
     return _sha256(canonical_json(values))
+
+
+def hash_rows(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """:func:`hash_values` of each row (all its columns, ``id`` included)."""
+    sha256, encode = hashlib.sha256, _encode
+    times: dict[dt.datetime, str] = {}
+    return [
+        sha256(encode(_canonical_values(row, times)).encode("utf-8")).hexdigest() for row in rows
+    ]
 
 
 def record_hash(row: Base) -> str:
@@ -119,8 +187,14 @@ _ENTRY_FIELDS = (
 )
 
 
+_AUDIT_COLUMNS = (*_ENTRY_FIELDS, "hash")
+
+
 def _entry_hash(entry: AuditEntry) -> str:
     return hash_values({name: getattr(entry, name) for name in _ENTRY_FIELDS})
+
+
+_HEAD_FOR_UPDATE = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
 
 
 def lock(session: Session) -> AuditHead:
@@ -129,8 +203,47 @@ def lock(session: Session) -> AuditHead:
     Take it first in a write transaction: writers then run one after another on PostgreSQL as on
     SQLite, and each sees what the one before it committed.
     """
-    query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    query = (
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return session.execute(query).scalar_one()
+
+
+def _text_or_null(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+_DEFERRED = "safepassage_audit_deferred"
+
+
+def defer(session: Session) -> None:
+    """Collect this transaction's :func:`append_hashes` calls; :func:`flush_deferred` writes
+    them, in order, before the commit.
+
+    The group-commit writer (``storage/writer.py``) runs many writes in one transaction: the
+    chain then gets the same entries in the same order, but its head is read, locked and
+    updated once per transaction rather than once per write.
+    """
+    session.info[_DEFERRED] = []
+
+
+def flush_deferred(session: Session) -> int:
+    """Append the entries collected since :func:`defer`; returns the new head's seq (0: none)."""
+    pending: list[tuple[Actor, str, str, Sequence[tuple[str, str]]]] = session.info.pop(
+        _DEFERRED, []
+    )
+    if not pending:
+        return 0
+    seq, prev = session.execute(_HEAD_FOR_UPDATE).one()
+    at = utc_now()
+    rows: list[tuple[Any, ...]] = []
+    for actor, action, table_name, records in pending:
+        seq, prev = _entries(rows, seq, prev, at, actor, action, table_name, records)
+    _write(session, rows, seq, prev)
+    return seq
 
 
 def append_hashes(
@@ -144,27 +257,62 @@ def append_hashes(
 
     The head row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions already
     hold the write lock from ``BEGIN IMMEDIATE``), so concurrent writers append one after another.
+
+    Notes
+    -----
+    Each entry's canonical JSON is put together from a template rather than by the JSON
+    encoder (the fields and their order are fixed, see ``_ENTRY_FIELDS``); the result is the
+    same text, byte for byte (``tests/storage/test_audit_hashing.py``), in a tenth of the time.
     """
     if not records:
         return 0
-    head = lock(session)
-    seq, prev = head.seq, head.hash
-    common = {
-        "at": utc_now(),
-        "user_id": actor.user_id,
-        "organisation_id": actor.organisation_id,
-        "action": action,
-        "table_name": table_name,
-    }
-    entries = []
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None:
+        deferred.append((actor, action, table_name, records))
+        return 0
+    seq, prev = session.execute(_HEAD_FOR_UPDATE).one()
+    rows: list[tuple[Any, ...]] = []
+    seq, prev = _entries(rows, seq, prev, utc_now(), actor, action, table_name, records)
+    _write(session, rows, seq, prev)
+    return seq
+
+
+def _entries(
+    out: list[tuple[Any, ...]],
+    seq: int,
+    prev: str,
+    at: dt.datetime,
+    actor: Actor,
+    action: str,
+    table_name: str,
+    records: Sequence[tuple[str, str]],
+) -> tuple[int, str]:
+    """Append the audit rows for ``records`` after ``(seq, prev)`` to ``out``; the new head."""
+    # "action", "at", "organisation_id", then per entry "prev_hash" … "seq", then the rest
+    head = (
+        f'{{"action":{_string(action)},"at":{_string(utc_text(at))},'
+        f'"organisation_id":{_text_or_null(actor.organisation_id)},"prev_hash":'
+    )
+    tail = f',"table_name":{_string(table_name)},"user_id":{_text_or_null(actor.user_id)}}}'
+    sha256, user_id, organisation_id = hashlib.sha256, actor.user_id, actor.organisation_id
     for rid, rhash in records:
         seq += 1
-        values = {**common, "seq": seq, "record_id": rid, "record_hash": rhash, "prev_hash": prev}
-        values["hash"] = prev = hash_values(values)
-        entries.append(values)
-    session.execute(insert(cast(Table, AuditEntry.__table__)), entries)
-    head.seq, head.hash = seq, prev
-    return seq
+        text = (
+            f'{head}{_string(prev)},"record_hash":{_string(rhash)},'
+            f'"record_id":{_string(rid)},"seq":{seq}{tail}'
+        )
+        entry_hash = sha256(text.encode("utf-8")).hexdigest()
+        out.append(
+            (seq, at, user_id, organisation_id, action, table_name, rid, rhash, prev, entry_hash)
+        )
+        prev = entry_hash
+    return seq, prev
+
+
+def _write(session: Session, rows: Sequence[tuple[Any, ...]], seq: int, head_hash: str) -> None:
+    bulk.insert_rows(session, cast(Table, AuditEntry.__table__), _AUDIT_COLUMNS, rows)
+    # an ORM-enabled UPDATE: a head object already in the session is kept in step
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=head_hash))
 
 
 def append(session: Session, actor: Actor, action: str, rows: Sequence[Base]) -> int:
@@ -206,8 +354,11 @@ class AuditReport:
         return not self.problems
 
 
-def _check_chain(entries: Iterable[AuditEntry], report: AuditReport) -> dict[tuple[str, str], str]:
-    """Check the links; return the latest record hash per (table, record id)."""
+def _check_chain(
+    entries: Iterable[AuditEntry], report: AuditReport, purged: set[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """Check the links; return the latest record hash per (table, record id) of the rows that
+    should exist, and add to ``purged`` those whose latest entry is a purge."""
     latest: dict[tuple[str, str], str] = {}
     expected_seq, prev = 1, GENESIS_HASH
     for entry in entries:
@@ -223,7 +374,13 @@ def _check_chain(entries: Iterable[AuditEntry], report: AuditReport) -> dict[tup
             )
         if _entry_hash(entry) != entry.hash:
             report.problems.append(f"audit entry {entry.seq}: content does not match its hash")
-        latest[(entry.table_name, entry.record_id)] = entry.record_hash
+        key = (entry.table_name, entry.record_id)
+        if entry.action == PURGE_ACTION:
+            latest.pop(key, None)
+            purged.add(key)
+        else:
+            latest[key] = entry.record_hash
+            purged.discard(key)
         expected_seq, prev = entry.seq + 1, entry.hash
         report.last_seq = entry.seq
     report.head_hash = prev
@@ -231,7 +388,10 @@ def _check_chain(entries: Iterable[AuditEntry], report: AuditReport) -> dict[tup
 
 
 def _check_records(
-    session: Session, latest: dict[tuple[str, str], str], report: AuditReport
+    session: Session,
+    latest: dict[tuple[str, str], str],
+    purged: set[tuple[str, str]],
+    report: AuditReport,
 ) -> None:
     seen: set[tuple[str, str]] = set()
     for name, model in sorted(audited_tables().items()):
@@ -239,7 +399,9 @@ def _check_records(
             report.records += 1
             key = (name, record_id(row))
             seen.add(key)
-            if key not in latest:
+            if key in purged:
+                report.problems.append(f"{name} row {key[1]}: purged, yet present again")
+            elif key not in latest:
                 report.problems.append(f"{name} row {key[1]}: not in the audit log (added outside)")
             elif latest[key] != record_hash(row):
                 report.problems.append(f"{name} row {key[1]}: edited after it was recorded")
@@ -257,7 +419,8 @@ def verify(session: Session) -> AuditReport:
     """
     report = AuditReport()
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000)
-    latest = _check_chain(entries, report)
+    purged: set[tuple[str, str]] = set()
+    latest = _check_chain(entries, report, purged)
     head = session.get(AuditHead, 1)
     if head is None:
         report.problems.append("audit head row is missing")
@@ -266,5 +429,5 @@ def verify(session: Session) -> AuditReport:
             f"audit head says entry {head.seq} ({head.hash[:12]}…) but the chain ends at "
             f"{report.head_hash[:12]}…: the last entries were deleted or the head was edited"
         )
-    _check_records(session, latest, report)
+    _check_records(session, latest, purged, report)
     return report

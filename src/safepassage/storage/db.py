@@ -8,18 +8,25 @@ SQLite settings (the defaults the service's figures need):
 - ``busy_timeout=30000``: a writer waits up to 30 s for another writer instead of failing;
 - every write transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock at once, so
   two writers never both read the audit chain's head and then fail to upgrade their lock;
-  read-only ones (:meth:`Database.read`) start with a plain ``BEGIN`` and never wait.
+  read-only ones (:meth:`Database.read`) start with a plain ``BEGIN`` and never wait;
+- before that, writers queue on an in-process lock and an OS file lock (``<file>-lock``), which
+  wake the next writer at once, rather than in SQLite's polling busy handler.
+
+Field-record writes from the API go through :meth:`Database.writer`, the group-commit writer
+(``storage/writer.py``): many writes, one transaction, one ``fsync``, each caller answered after
+the commit that holds its rows.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
@@ -27,6 +34,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from safepassage.errors import StorageError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from safepassage.storage.writer import GroupCommit
 
 __all__ = ["DEFAULT_DB", "Database", "normalise_url", "open_database"]
 
@@ -69,6 +84,9 @@ class Database:
     # SQLite writers of this process queue here instead of in SQLite's busy handler, which
     # sleeps up to 100 ms between tries and lets unlucky writers wait for seconds
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # the group-commit writer (storage/writer.py), started on first use
+    _writer: list[GroupCommit] = field(default_factory=list, repr=False, compare=False)
+    _writer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,8 +103,33 @@ class Database:
             with self.sessions.begin() as session:
                 yield session
             return
-        with self.write_lock, self.sessions.begin() as session:
+        with self.write_lock, self._process_lock(), self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """SQLite: the writers of all processes (``serve --workers N``, the command line) queue
+        on an OS lock on ``<database>-lock`` before taking SQLite's write lock.
+
+        SQLite's own busy handler polls, sleeping up to 100 ms between tries, so a writer of
+        one process could wait a second while the other process's writers went on; the OS
+        lock wakes the next waiter as soon as it is free. Nothing to do where ``fcntl`` is
+        missing (Windows) or the file cannot be made: SQLite's lock still protects the data.
+        """
+        path = self.engine.url.database
+        if fcntl is None or not path:
+            yield
+            return
+        try:
+            fd = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits without holding the GIL
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -95,7 +138,19 @@ class Database:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    def writer(self) -> GroupCommit:
+        """This process's group-commit writer for the field records (see ``storage/writer.py``)."""
+        with self._writer_lock:
+            if not self._writer:
+                from safepassage.storage.writer import GroupCommit
+
+                self._writer.append(GroupCommit(self))
+            return self._writer[0]
+
     def dispose(self) -> None:
+        with self._writer_lock:
+            if self._writer:
+                self._writer.pop().close()
         self.engine.dispose()
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "OperationPolicy",
     "Organisation",
     "PlanBundle",
+    "RetentionPolicy",
     "StockEntry",
     "User",
 ]
@@ -155,6 +156,17 @@ class OperationPolicy(Base):
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), primary_key=True)
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     classification: Mapped[Classification] = mapped_column(_enum(Classification))
+
+
+class RetentionPolicy(Base):
+    """How many days an operation keeps a table's rows before `purge` destroys them (R7)."""
+
+    __tablename__ = "retention_policies"
+    __table_args__ = (CheckConstraint("days > 0", name="days_positive"),)
+
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
 
 
 class Corridor(Base):

@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Float, Table, insert, select
+from sqlalchemy import ColumnElement, Float, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safepassage.errors import StorageError
-from safepassage.storage import audit
+from safepassage.storage import audit, bulk
 from safepassage.storage.models import FieldRecord, User
 from safepassage.storage.types import utc_now
 
@@ -45,26 +46,35 @@ class ConflictError(StorageError):
 
 @dataclass(frozen=True)
 class Submitted:
-    """A record as stored, and whether this call created it (``False``: a retry, nothing added)."""
+    """A record as stored, and whether this call created it (``False``: a retry, nothing added).
+
+    ``values``: for a record this call created, its column values as stored (``id`` included),
+    so a caller can answer without reading the row back; ``None`` for a retry.
+    """
 
     id: int
     client_id: uuid.UUID
     created: bool
+    values: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _existing(
     session: Session, model: type[FieldRecord], ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[int, int, int]]:
     """``client_id -> (id, operation_id, organisation_id)`` of the ids already stored."""
-    found: dict[uuid.UUID, tuple[int, int, int]] = {}
-    columns = (model.client_id, model.id, model.operation_id, model.organisation_id)
-    for start in range(0, len(ids), 1000):  # keep under every backend's bound-parameter limit
-        chunk = ids[start : start + 1000]
-        for client_id, *rest in session.execute(select(*columns).where(model.client_id.in_(chunk))):
-            found[client_id] = (rest[0], rest[1], rest[2])
-    return found
+    return {
+        client_id: (row_id, operation_id, organisation_id)
+        for client_id, row_id, operation_id, organisation_id in bulk.find_by_uuid(
+            session,
+            model.__table__,  # type: ignore[arg-type]
+            "client_id",
+            ids,
+            ("id", "operation_id", "organisation_id"),
+        )
+    }
 
 
+@lru_cache(maxsize=64)
 def _template(table: Table) -> tuple[dict[str, Any], frozenset[str]]:
     """Every column's scalar default (else ``None``), and the names of the float columns."""
     defaults: dict[str, Any] = {}
@@ -83,15 +93,21 @@ def _new_values(
 ) -> list[dict[str, Any]]:
     """Complete column values for new rows: defaults, then the item, then the common values."""
     defaults, floats = _template(table)
+    columns = defaults.keys()
+    checked: set[frozenset[str]] = set()  # items of a batch share their keys: check once
     rows = []
     for item in items:
-        unknown = set(item) - set(defaults)
-        if unknown:
-            raise StorageError(f"{table.name}: unknown field(s) {sorted(unknown)}")
+        keys = frozenset(item)
+        if keys not in checked:
+            unknown = keys - columns
+            if unknown:
+                raise StorageError(f"{table.name}: unknown field(s) {sorted(unknown)}")
+            checked.add(keys)
         values = {**defaults, **item, **common}
         for name in floats:
-            if values[name] is not None:
-                values[name] = float(values[name])
+            value = values[name]
+            if value is not None and type(value) is not float:
+                values[name] = float(value)
         rows.append(values)
     return rows
 
@@ -128,9 +144,9 @@ def submit_records(
 
     Notes
     -----
-    Rows and their audit entries go in with executemany, not through ORM objects (ingest
-    throughput is an issue target). The audit chain's head is locked only to append, at the
-    end, so concurrent writers overlap until then.
+    Rows and their audit entries go in through the driver in bulk (:mod:`.bulk`), not through
+    ORM objects (ingest throughput is an issue target). The audit chain's head is locked only
+    to append, at the end, so concurrent writers overlap until then.
     """
     stored = _existing(session, model, [item["client_id"] for item in items])
     owner = (operation_id, user.organisation_id)
@@ -150,20 +166,21 @@ def submit_records(
             "received_at": received_at or utc_now(),
         }
         # rows in client-id order: two batches sharing ids lock them in the same order
-        ordered = [fresh[cid] for cid in sorted(fresh)]
-        new_ids = _insert(session, model, ordered, common, user)
-        stored.update({cid: (new_id, *owner) for cid, new_id in new_ids.items()})
-    created: set[uuid.UUID] = set()
+        ordered = [fresh[cid] for cid in sorted(fresh, key=_uuid_int)]
+        new_rows = _insert(session, model, ordered, common, user)
+        stored.update({cid: (row["id"], *owner) for cid, row in new_rows.items()})
+    else:
+        new_rows = {}
     results = []
     for item in items:
         client_id = item["client_id"]
-        results.append(
-            Submitted(
-                stored[client_id][0], client_id, client_id in fresh and client_id not in created
-            )
-        )
-        created.add(client_id)
+        row = new_rows.pop(client_id, None)  # only the first of the same id twice is created
+        results.append(Submitted(stored[client_id][0], client_id, row is not None, row))
     return results
+
+
+def _uuid_int(value: uuid.UUID) -> int:
+    return value.int  # UUIDs order by it; sorting on the int keeps the comparisons in C
 
 
 def _insert(
@@ -172,24 +189,20 @@ def _insert(
     items: Sequence[Mapping[str, Any]],
     common: Mapping[str, Any],
     user: User,
-) -> dict[uuid.UUID, int]:
-    """Insert new rows and audit them; returns their ids by client id."""
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Insert new rows and audit them; returns their column values by client id."""
     table: Table = model.__table__  # type: ignore[assignment]
     rows = _new_values(table, items, common)
-    # a plain executemany, then the ids by client id: faster on both drivers than
-    # INSERT … RETURNING, which psycopg must parse as one statement with a placeholder per value
-    session.execute(insert(table), rows)
-    ids = {
-        key: value[0]
-        for key, value in _existing(session, model, [r["client_id"] for r in rows]).items()
-    }
-    records = []
-    for row in rows:
-        row["id"] = ids[row["client_id"]]
-        records.append((str(row["id"]), audit.hash_values(row)))
+    columns = ("id", *rows[0])
+    values = [[None, *row.values()] for row in rows]
+    bulk.insert_new(session, table, columns, values)
+    for row, stored in zip(rows, values, strict=True):
+        row["id"] = stored[0]
+    ids = [str(row["id"]) for row in rows]
+    records = list(zip(ids, audit.hash_rows(rows), strict=True))
     actor = audit.Actor(user.id, user.organisation_id)
     audit.append_hashes(session, actor, "create", table.name, records)
-    return ids
+    return {row["client_id"]: row for row in rows}
 
 
 def retry_on_duplicate(work: Callable[[], T], *, attempts: int = 3) -> T:

@@ -5,27 +5,32 @@ Written once here and bound per resource (``crossings.py``, ``deliveries.py``, â
 endpoint annotations, which name the resource's schema, at definition time.
 """
 
-from collections.abc import Callable, Sequence
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep, forbid
-from safepassage.api.schemas import BatchIn, BatchItem, BatchOut
+from safepassage.api.cache import TTLCache, app_cache
+from safepassage.api.deps import (
+    CurrentUser,
+    DatabaseDep,
+    OperationDep,
+    WriteContext,
+    WriteContextDep,
+    forbid,
+)
+from safepassage.api.schemas import BatchIn, BatchOut
 from safepassage.storage import access
 from safepassage.storage.access import Action
-from safepassage.storage.db import Database
 from safepassage.storage.models import Corridor, FieldRecord, Operation, Organisation, User
-from safepassage.storage.records import (
-    Submitted,
-    list_records,
-    retry_on_duplicate,
-    submit_records,
-)
+from safepassage.storage.records import Submitted, list_records, submit_records
 
 __all__ = ["RecordKind", "UnknownCorridorError", "add_record_routes", "public_rows", "to_rows"]
 
@@ -54,19 +59,41 @@ class UnknownCorridorError(HTTPException):
         self.index, self.reason = index, reason
 
 
-def _corridor_ids(session: Session, operation: Operation) -> dict[str, int]:
+def _corridor_ids(
+    session: Session, operation: Operation, codes: TTLCache | None, needed: set[str]
+) -> dict[str, int]:
+    """The operation's corridors, code -> id; from ``codes`` if it knows every needed code.
+
+    Corridor codes and ids never change once made, so a cached map is only ever incomplete
+    (a corridor added since), and then it is read again.
+    """
+    key = ("corridors", operation.id)
+    if codes is not None:
+        known: dict[str, int] | None = codes.get(key)
+        if known is not None and needed <= known.keys():
+            return known
     query = select(Corridor.code, Corridor.id).where(Corridor.operation_id == operation.id)
-    return {code: cid for code, cid in session.execute(query).tuples()}
+    found = {code: cid for code, cid in session.execute(query).tuples()}
+    if codes is not None:
+        codes.put(key, found)
+    return found
 
 
 def to_rows(
-    session: Session, operation: Operation, items: Sequence[BaseModel]
+    session: Session,
+    operation: Operation,
+    items: Sequence[BaseModel],
+    *,
+    codes: TTLCache | None = None,
 ) -> list[dict[str, Any]]:
-    """Column values from validated items: the corridor code becomes the corridor's id."""
-    corridors = _corridor_ids(session, operation)
-    rows = []
-    for index, item in enumerate(items):
-        values = item.model_dump()
+    """Column values from validated items: the corridor code becomes the corridor's id.
+
+    ``codes`` (optional) caches the operation's corridor codes between requests.
+    """
+    rows = [item.model_dump() for item in items]
+    needed = {row["corridor"] for row in rows if row.get("corridor") is not None}
+    corridors = _corridor_ids(session, operation, codes, needed)
+    for index, values in enumerate(rows):
         if "corridor" in values:
             code = values.pop("corridor")
             if code is not None and code not in corridors:
@@ -76,8 +103,37 @@ def to_rows(
                 )
                 raise UnknownCorridorError(index, reason)
             values["corridor_id"] = None if code is None else corridors[code]
-        rows.append(values)
     return rows
+
+
+def _organisation_code(session: Session, organisation_id: int, codes: TTLCache) -> str:
+    key = ("organisation", organisation_id)
+    code: str | None = codes.get(key)
+    if code is None:
+        query = select(Organisation.code).where(Organisation.id == organisation_id)
+        code = session.execute(query).scalar_one()
+        codes.put(key, code)
+    return code
+
+
+def _public_created(
+    session: Session,
+    schema: type[BaseModel],
+    values: Mapping[str, Any],
+    corridor: str | None,
+    codes: TTLCache,
+) -> Any:
+    """The response body of a record just created, from the values stored (no read-back).
+
+    Times as they read back (UTC), codes for ids: the same body a retry or a GET returns.
+    """
+    body = {
+        name: value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
+        for name, value in values.items()
+    }
+    body["organisation"] = _organisation_code(session, values["organisation_id"], codes)
+    body["corridor"] = corridor
+    return schema.model_validate(body)
 
 
 def public_rows(
@@ -108,59 +164,76 @@ def public_rows(
     return out
 
 
-def _submit(
+def _store(
     kind: RecordKind,
-    database: Database,
     user: User,
     operation: Operation,
     items: Sequence[BaseModel],
+    codes: TTLCache,
+    session: Session,
 ) -> tuple[list[Submitted], Any]:
-    """Validate against the operation, check rights, store: one transaction.
+    """Validate against the operation, check rights, store (a job for the writer thread).
 
     Returns the acknowledgements and, for a single item, its stored record's public form.
     """
+    rows = to_rows(session, operation, items, codes=codes)
+    if kind.check is not None:
+        kind.check(session, user, rows)
+    model = kind.model
+    stored = submit_records(session, model, rows, user=user, operation_id=operation.id)
+    single = None
+    if len(stored) == 1:
+        values = stored[0].values
+        if values is not None:
+            corridor = getattr(items[0], "corridor", None)
+            single = _public_created(session, kind.public, values, corridor, codes)
+        else:  # a retry: the stored copy
+            row = session.get_one(model, stored[0].id)
+            single = public_rows(session, kind.public, [row])[0]
+    return stored, single
+
+
+async def _submit(
+    kind: RecordKind, request: Request, context: WriteContext, items: Sequence[BaseModel]
+) -> tuple[list[Submitted], Any]:
+    """Store the items through the group-commit writer; answers once they are committed.
+
+    The endpoints are ``async``: parsing and validation run on the event loop, the storing in
+    the writer thread (``storage/writer.py``) together with the writes waiting beside it, in
+    one transaction and one commit. A unique-key clash with a concurrent writer elsewhere is
+    run again there, as :func:`retry_on_duplicate` does.
+    """
+    user, operation = context.user, context.operation
     forbid(user, kind.action)
+    job = partial(_store, kind, user, operation, items, app_cache(request.app.state, "codes"))
+    return await asyncio.wrap_future(context.database.writer().submit(job, rows=len(items)))
 
-    def work() -> tuple[list[Submitted], Any]:
-        with database.session() as session:
-            rows = to_rows(session, operation, items)
-            if kind.check is not None:
-                kind.check(session, user, rows)
-            model = kind.model
-            stored = submit_records(session, model, rows, user=user, operation_id=operation.id)
-            single = None
-            if len(stored) == 1:
-                row = session.get_one(model, stored[0].id)
-                single = public_rows(session, kind.public, [row])[0]
-            return stored, single
 
-    return retry_on_duplicate(work)
+def _batch_json(stored: Sequence[Submitted]) -> bytes:
+    """The :class:`BatchOut` body, written directly: one line per item, thousands per batch."""
+    created = sum(s.created for s in stored)
+    items = ",".join(
+        f'{{"client_id":"{s.client_id}","id":{s.id},"created":{"true" if s.created else "false"}}}'
+        for s in stored
+    )
+    text = f'{{"created":{created},"duplicates":{len(stored) - created},"items":[{items}]}}'
+    return text.encode()
 
 
 def _add_submit_routes(router: APIRouter, kind: RecordKind, path: str, label: str) -> None:
     create_schema: Any = kind.create
 
-    def submit_one(
-        item: create_schema,
-        database: DatabaseDep,
-        user: CurrentUser,
-        operation: OperationDep,
-        response: Response,
-    ) -> Any:
-        stored, single = _submit(kind, database, user, operation, [item])
-        response.status_code = status.HTTP_201_CREATED if stored[0].created else status.HTTP_200_OK
-        return single
+    async def submit_one(request: Request, item: create_schema, context: WriteContextDep) -> Any:
+        stored, single = await _submit(kind, request, context, [item])
+        code = status.HTTP_201_CREATED if stored[0].created else status.HTTP_200_OK
+        # serialised here, once, by the schema itself (response_model stays for the docs)
+        return Response(single.model_dump_json(), code, media_type="application/json")
 
-    def submit_batch(
-        batch: BatchIn[create_schema],
-        database: DatabaseDep,
-        user: CurrentUser,
-        operation: OperationDep,
+    async def submit_batch(
+        request: Request, batch: BatchIn[create_schema], context: WriteContextDep
     ) -> Any:
-        stored, _ = _submit(kind, database, user, operation, batch.items)
-        created = sum(s.created for s in stored)
-        items = [BatchItem(client_id=s.client_id, id=s.id, created=s.created) for s in stored]
-        return BatchOut(created=created, duplicates=len(stored) - created, items=items)
+        stored, _ = await _submit(kind, request, context, batch.items)
+        return Response(_batch_json(stored), media_type="application/json")
 
     router.add_api_route(
         path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,11 +17,14 @@ from safepassage.storage.access import Action
 from safepassage.storage.accounts import get_organisation
 from safepassage.storage.models import Operation, OperationMember, Organisation, User
 from safepassage.storage.plan_bundles import latest_plan_bundle, publish_plan_bundle
+from safepassage.storage.retention import purge_expired, retention_periods, set_retention
+from safepassage.storage.types import utc_now
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["operations"])
 Manager = Depends(require(Action.MANAGE_OPERATIONS))
+Admin = Depends(require(Action.MANAGE_USERS))  # destroying rows: admins only
 
 
 def _public(session: Session, operation: Operation) -> OperationPublic:
@@ -127,3 +131,50 @@ def get_plan(database: DatabaseDep, operation: OperationDep) -> dict[str, Any]:
         )
         raise HTTPException(status.HTTP_404_NOT_FOUND, msg)
     return bundle
+
+
+class RetentionSet(BaseModel):
+    """Keep a table's rows of this operation for ``days`` (reference R7)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str = Field(max_length=64, description="crossing_counts, incidents, ...")
+    days: int = Field(gt=0, le=36_500)
+
+
+@router.get("/operations/{operation}/retention")
+def get_retention(database: DatabaseDep, operation: OperationDep) -> dict[str, int]:
+    """Days each table's rows are kept in this operation (tables not listed: kept)."""
+    with database.read() as session:
+        return retention_periods(session, operation)
+
+
+@router.put("/operations/{operation}/retention")
+def put_retention(
+    body: RetentionSet, database: DatabaseDep, operation: OperationDep, user: User = Manager
+) -> dict[str, int]:
+    """Set a table's retention period (the lead organisation's planner or admin)."""
+    lead_operation(operation, user)
+    with database.session() as session:
+        set_retention(session, user, operation, body.table, body.days)
+        return retention_periods(session, operation)
+
+
+@router.post("/operations/{operation}/purge")
+def purge(
+    database: DatabaseDep,
+    operation: OperationDep,
+    dry_run: bool = False,
+    user: User = Admin,
+) -> dict[str, Any]:
+    """Destroy the rows older than their table's retention period (an admin of the lead
+    organisation); the audit log keeps each destroyed row's hash. ``dry_run``: count only."""
+    lead_operation(operation, user)
+    session_of = database.read if dry_run else database.session
+    with session_of() as session:
+        report = purge_expired(session, user, operation, now=utc_now(), dry_run=dry_run)
+    return {
+        "dry_run": dry_run,
+        "purged": report.purged,
+        "cutoffs": {t: c.isoformat() for t, c in report.cutoffs.items()},
+    }
