@@ -35,15 +35,9 @@ from safepassage.reports.i18n import (
 from safepassage.reports.pdf import PdfRenderer
 from safepassage.reports.plan_bundle import check_bundle
 from safepassage.reports.sitrep_charts import Bar, bars_svg, cumulative_svg
-from safepassage.reports.sitrep_figures import (
-    LOW_COVER_DAYS,
-    Figure,
-    Gap,
-    SitrepFigures,
-    default_number,
-    gather_figures,
-)
+from safepassage.reports.sitrep_figures import LOW_COVER_DAYS, default_number, gather_figures
 from safepassage.reports.sitrep_map import STATUS_COLOURS, sitrep_map_svg
+from safepassage.reports.sitrep_model import Figure, Gap, SitrepFigures
 from safepassage.reports.sitrep_plan import plan_view
 from safepassage.reports.sitrep_record import find_operation, latest_event, read_record
 from safepassage.reports.templating import render_template

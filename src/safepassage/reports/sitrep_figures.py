@@ -17,34 +17,37 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from safepassage.model.scenario import CorridorStatus
+from safepassage.reports.sitrep_model import (
+    NO_FIGURE,
+    CorridorFigures,
+    Figure,
+    Gap,
+    IncidentRow,
+    Sector,
+    SectorFigures,
+    SitrepFigures,
+    Sources,
+    StatusChange,
+    StockFigures,
+    WindowFigures,
+    share_of,
+)
 from safepassage.reports.sitrep_plan import PlanView
 from safepassage.reports.sitrep_record import ItemTotal, RecordExtract, StatusRecord
 from safepassage.storage.disclosure import TOTAL, SuppressedTable, suppress
-from safepassage.storage.types import Classification
 
 __all__ = [
     "LOW_COVER_DAYS",
     "SECTORS",
     "SECTOR_ITEMS",
-    "CorridorFigures",
-    "Figure",
-    "Gap",
-    "IncidentRow",
-    "SectorFigures",
-    "SitrepFigures",
-    "Source",
-    "StatusChange",
-    "StockFigures",
-    "WindowFigures",
+    "default_number",
     "gather_figures",
     "period_windows",
 ]
 
-Sector = Literal["food", "water", "health", "shelter"]
 SECTORS: tuple[Sector, ...] = ("food", "water", "health", "shelter")
 # which ledger items answer which sector's need (commodities of model/stocks.py; shelter items
 # as logistics teams name them)
@@ -61,158 +64,6 @@ _TO_SECTOR_UNIT = {"kg": ("t", 1e-3), "t": ("t", 1.0), "l": ("m3", 1e-3), "m3": 
 LOW_COVER_DAYS = 7.0  # as the service's low_cover alert (storage/alerts.py, AlertSettings)
 BELOW_PLAN_SHARE = 0.5  # as the service's below_plan alert: more than 50 % short
 _CHART_ROUND = 10  # the cumulative chart's values are rounded to this many people
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where figures come from: ``origin`` "record" (a table and query window) or "plan"."""
-
-    ref: int
-    origin: Literal["record", "plan"]
-    text: str
-
-
-class _Sources:
-    def __init__(self) -> None:
-        self.items: list[Source] = []
-        self._refs: dict[tuple[str, str], int] = {}
-
-    def __call__(self, origin: Literal["record", "plan"], text: str) -> int:
-        key = (origin, text)
-        if key not in self._refs:
-            self._refs[key] = len(self.items) + 1
-            self.items.append(Source(self._refs[key], origin, text))
-        return self._refs[key]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A value with its source references; ``hidden`` is its published text when suppressed."""
-
-    value: float | None
-    refs: tuple[int, ...] = ()
-    hidden: str | None = None
-
-    @property
-    def shown(self) -> bool:
-        return self.value is not None and self.hidden is None
-
-
-_NONE = Figure(None)
-
-
-def _share(numerator: Figure, denominator: Figure) -> Figure:
-    """A ratio; hidden (as ``"x"``) when its numerator is (R2: derived rates are suppressed)."""
-    refs = numerator.refs + denominator.refs
-    if numerator.hidden is not None:
-        return Figure(None, refs, "x")
-    if numerator.value is None or not denominator.value:
-        return Figure(None, refs)
-    return Figure(numerator.value / denominator.value, refs)
-
-
-@dataclass(frozen=True)
-class CorridorFigures:
-    code: str
-    name: str
-    status: CorridorStatus
-    status_since: dt.datetime | None
-    status_reason: str
-    status_from_plan: bool  # no change recorded: the plan's status
-    not_open_h: float  # hours of the period the corridor was suspended or closed
-    throughput_pph: float | None
-    crossed: Figure
-    crossed_to_date: Figure
-    planned: Figure
-    share: Figure
-    status_ref: int
-
-
-@dataclass(frozen=True)
-class WindowFigures:
-    start: dt.datetime
-    end: dt.datetime
-    crossed: Figure
-    planned: Figure
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    at: dt.datetime
-    corridor: str
-    status: CorridorStatus
-    reason: str
-
-
-@dataclass(frozen=True)
-class SectorFigures:
-    sector: Sector
-    unit: str
-    need: Figure  # in the period, in ``unit`` (shelter: people arriving)
-    distributed: Figure  # stock ledger distributions in the period, in ``unit``
-    received: Figure  # deliveries received in the period, in ``unit``
-    gap: Figure  # need - distributed, when > 0
-    coverage: Figure  # distributed / need
-
-
-@dataclass(frozen=True)
-class StockFigures:
-    item: str
-    unit: str
-    balance: Figure
-    rate_per_day: Figure
-    cover_days: Figure
-    plan_cover_days: Figure
-    plan_stockout: str | None
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    at: dt.datetime
-    type: str
-    severity: str
-    corridor: str | None
-
-
-@dataclass(frozen=True)
-class Gap:
-    """One gap; ``kind`` picks the wording, ``values`` fill it in."""
-
-    kind: Literal["sector", "below_plan", "not_open", "was_not_open", "low_cover"]
-    subject: str
-    values: dict[str, float | str]
-    refs: tuple[int, ...]
-
-
-@dataclass
-class SitrepFigures:
-    """Everything a sitrep shows, language-free."""
-
-    operation_code: str
-    operation_name: str
-    classification: Classification
-    number: int
-    as_of: dt.datetime
-    period_start: dt.datetime
-    next_report: dt.datetime
-    plan: PlanView
-    k: int
-    corridors: list[CorridorFigures]
-    windows: list[WindowFigures]
-    totals: dict[str, Figure]  # key figures (see gather_figures)
-    cumulative: list[tuple[dt.datetime, float | None, float]]  # (time, recorded, planned)
-    status_changes: list[StatusChange]
-    sectors: list[SectorFigures]
-    stocks: list[StockFigures]
-    deliveries: list[ItemTotal]
-    incidents: list[IncidentRow]
-    incident_counts: dict[tuple[str, str], int]  # (type, severity) -> incidents
-    gaps: list[Gap]
-    sources: list[Source] = field(default_factory=list)
-
-    @property
-    def period_hours(self) -> float:
-        return (self.as_of - self.period_start).total_seconds() / 3600.0
 
 
 def period_windows(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -270,7 +121,7 @@ class _Context:
     period_start: dt.datetime
     as_of: dt.datetime
     k: int
-    source: _Sources
+    source: Sources
     windows: list[tuple[dt.datetime, dt.datetime]]
 
     def span(self) -> str:
@@ -324,7 +175,7 @@ def _corridors(ctx: _Context, table: SuppressedTable) -> list[CorridorFigures]:
         planned = (
             Figure(ctx.plan.planned(corridor.code, ctx.period_start, ctx.as_of), (ref_plan,))
             if corridor.code in ctx.plan.crossings
-            else _NONE
+            else NO_FIGURE
         )
         rows.append(
             CorridorFigures(
@@ -339,7 +190,7 @@ def _corridors(ctx: _Context, table: SuppressedTable) -> list[CorridorFigures]:
                 crossed=crossed,
                 crossed_to_date=_fig(table, corridor.id, TOTAL, ref_date),
                 planned=planned,
-                share=_share(crossed, planned),
+                share=share_of(crossed, planned),
                 status_ref=ref_status,
             )
         )
@@ -445,10 +296,10 @@ def _sectors(ctx: _Context, totals: dict[str, Figure]) -> list[SectorFigures]:
             need = totals["crossed"]  # people arriving, to receive and shelter
         else:
             rate, ref = _rate_per_person_day(ctx, sector)
-            need = _NONE
+            need = NO_FIGURE
             if rate is not None and ref is not None and person_days.value is not None:
                 need = Figure(rate * person_days.value, (ref, *person_days.refs))
-        gap, coverage = _NONE, _NONE
+        gap, coverage = NO_FIGURE, NO_FIGURE
         if sector != "shelter" and need.value:
             gap = Figure(max(need.value - distributed, 0.0), need.refs + dist.refs)
             coverage = Figure(distributed / need.value, need.refs + dist.refs)
@@ -487,7 +338,7 @@ def _stocks(ctx: _Context) -> list[StockFigures]:
     for item, unit in keys:
         balance = balances.get((item, unit), 0.0)
         rate = rec.rate_per_day.get((item, unit), 0.0)
-        cover = Figure(max(balance, 0.0) / rate, (ref_bal, ref_rate)) if rate > 0 else _NONE
+        cover = Figure(max(balance, 0.0) / rate, (ref_bal, ref_rate)) if rate > 0 else NO_FIGURE
         plan_cover = ctx.plan.cover_on(item, unit, day)
         commodity = ctx.plan.commodity(item, unit) or {}
         rows.append(
@@ -497,7 +348,9 @@ def _stocks(ctx: _Context) -> list[StockFigures]:
                 balance=Figure(balance, (ref_bal,)),
                 rate_per_day=Figure(rate, (ref_rate,)),
                 cover_days=cover,
-                plan_cover_days=_NONE if plan_cover is None else Figure(plan_cover, (ref_plan,)),
+                plan_cover_days=NO_FIGURE
+                if plan_cover is None
+                else Figure(plan_cover, (ref_plan,)),
                 plan_stockout=commodity.get("stockout_date"),
             )
         )
@@ -536,7 +389,7 @@ def _totals(
     return {
         "crossed": crossed,
         "planned": planned,
-        "share": _share(crossed, planned),
+        "share": share_of(crossed, planned),
         "crossed_to_date": to_date,
         "planned_to_date": Figure(ctx.plan.planned_all(ctx.plan.start, ctx.as_of), (ref_plan,)),
         "population": Figure(population, (ref_pop,)),
@@ -604,7 +457,7 @@ def gather_figures(
 ) -> SitrepFigures:
     """All figures of the sitrep for ``(period_start, as_of]``, with their sources."""
     ctx = _Context(
-        record, plan, period_start, as_of, k, _Sources(), period_windows(period_start, as_of)
+        record, plan, period_start, as_of, k, Sources(), period_windows(period_start, as_of)
     )
     corridor_table, window_table = _crossing_tables(ctx)
     corridors = _corridors(ctx, corridor_table)
