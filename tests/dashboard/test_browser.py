@@ -51,6 +51,12 @@ def _recorded(page: Any, corridor: str) -> float:
     )
 
 
+ARABIC_MONTHS = (
+    "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
+    "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر",
+)  # fmt: skip
+
+
 def test_dashboard_offline_live_and_arabic(
     served: tuple[str, Operated], chromium: Path, bundle: dict[str, Any]
 ) -> None:
@@ -135,6 +141,13 @@ def test_dashboard_offline_live_and_arabic(
         assert "Noto Naskh Arabic" in page.evaluate("getComputedStyle(document.body).fontFamily")
         names = page.evaluate("document.getElementById('sp-inside').data.map(t => t.name)")
         assert "الخطة" in names
+        # the date axes in Arabic too (plotly's locale, registered by the page)
+        months = "|".join(ARABIC_MONTHS)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#sp-inside .xtick text')]"
+            f".some(t => /{months}/.test(t.textContent))",
+            timeout=5_000,
+        )
         page.close()
     assert attempted == []
     assert problems == []

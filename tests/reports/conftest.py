@@ -12,6 +12,9 @@ import pytest
 
 from safepassage.cli.main import main
 from tests.conftest import write_osm
+from tests.storage.dbfixtures import db_url, pg_url, sqlite_template
+
+__all__ = ["db_url", "pg_url", "sqlite_template"]  # the sitrep's figures on each backend
 
 LON0, LAT0 = 36.0, 33.0
 STEP = 0.0025  # about 230 m of longitude and 280 m of latitude here

@@ -145,8 +145,9 @@ def bundle(planned_city: tuple[Path, Path]) -> dict[str, Any]:
     return build_plan_bundle(prepare_scenario(load_scenario(scenario)), plan_dir)
 
 
-def _write_db(path: Path, bundle: dict[str, Any] | None) -> Path:
-    """An operation "tiny" (with the plan published when given) and the record above."""
+def _write_db(path: Path | str, bundle: dict[str, Any] | None) -> Path | str:
+    """An operation "tiny" (with the plan published when given) and the record above, in a
+    SQLite file or a database URL."""
     database = open_database(str(path), migrate=True)
     try:
         with database.session() as session:
@@ -174,7 +175,7 @@ def _write_db(path: Path, bundle: dict[str, Any] | None) -> Path:
 
 @pytest.fixture(scope="module")
 def db_path(bundle: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _write_db(tmp_path_factory.mktemp("sitrep") / "ops.db", bundle)
+    return Path(_write_db(tmp_path_factory.mktemp("sitrep") / "ops.db", bundle))
 
 
 def _as_of(bundle: dict[str, Any]) -> dt.datetime:
@@ -209,8 +210,18 @@ def _expected(bundle: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.service
+def test_the_same_figures_on_each_backend(db_url, bundle):
+    _write_db(db_url, bundle)
+    _check_figures(db_url, bundle)
+
+
 def test_figures_come_from_the_record_and_plan(db_path, bundle):
-    database = open_database(str(db_path), migrate=False)
+    _check_figures(str(db_path), bundle)
+
+
+def _check_figures(url: str, bundle: dict[str, Any]) -> None:
+    database = open_database(url, migrate=False)
     try:
         request = SitrepRequest("tiny", as_of=_as_of(bundle), period_hours=PERIOD_H)
         figures = gather_sitrep(database, request)

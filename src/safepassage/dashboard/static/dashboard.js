@@ -24,6 +24,31 @@
   // ColorBrewer Blues, 8 classes: districts by people remaining
   const BLUES = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"];
   const CONFIG = { displaylogo: false, showSendToCloud: false, responsive: true };
+  // plotly's locale files are not in the PyPI package: the Arabic dates of the charts' axes
+  // (month and day names as the UN's Arabic documents write them), registered here
+  const ARABIC_DATES = {
+    moduleType: "locale",
+    name: "ar",
+    dictionary: {},
+    format: {
+      days: ["الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت"],
+      shortDays: ["الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت"],
+      months: ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+        "أكتوبر", "نوفمبر", "ديسمبر"],
+      shortMonths: ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس",
+        "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"],
+      date: "%d/%m/%Y",
+    },
+  };
+  let arabicRegistered = false;
+
+  function config() {
+    if (state.lang === "ar" && !arabicRegistered && window.Plotly) {
+      Plotly.register(ARABIC_DATES);
+      arabicRegistered = true;
+    }
+    return { ...CONFIG, locale: state.lang };
+  }
 
   const state = {
     lang: "en",
@@ -406,7 +431,7 @@
 
   function renderMap() {
     const div = $("sp-map");
-    const done = Plotly.react(div, mapTraces(), mapLayout(), { ...CONFIG, scrollZoom: true });
+    const done = Plotly.react(div, mapTraces(), mapLayout(), { ...config(), scrollZoom: true });
     return done.then(() => {
       if (!state.mapClickBound) {
         div.on("plotly_click", (event) => {
@@ -459,7 +484,7 @@
         });
       }
     });
-    return Plotly.react($("sp-crossings"), traces, chartLayout(data, { legend: { orientation: "h", y: -0.25 } }), CONFIG);
+    return Plotly.react($("sp-crossings"), traces, chartLayout(data, { legend: { orientation: "h", y: -0.25 } }), config());
   }
 
   function renderInside() {
@@ -474,7 +499,7 @@
         line: { color: "#ca0020", width: 2 } });
     }
     const layout = chartLayout(data, { yaxis: { rangemode: "tozero", title: { text: t("people") } } });
-    return Plotly.react($("sp-inside"), traces, layout, CONFIG);
+    return Plotly.react($("sp-inside"), traces, layout, config());
   }
 
   function renderStock() {
@@ -530,7 +555,7 @@
       list.append(item);
     });
     div.style.height = layout.height + "px";
-    return Plotly.react(div, traces, layout, CONFIG);
+    return Plotly.react(div, traces, layout, config());
   }
 
   function renderCorridorPanel() {
@@ -550,7 +575,7 @@
       traces.push({ type: "scatter", mode: "lines", name: t("plan"), x: data.hours, y: corridor.plan,
         line: { color: "#222", dash: "dot", width: 1.5, shape: "hv" } });
     }
-    return Plotly.react($("sp-corridor-chart"), traces, chartLayout(data, { bargap: 0.05 }), CONFIG);
+    return Plotly.react($("sp-corridor-chart"), traces, chartLayout(data, { bargap: 0.05 }), config());
   }
 
   function renderAlerts() {
