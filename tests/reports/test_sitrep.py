@@ -25,6 +25,7 @@ from safepassage.reports.plan_bundle import build_plan_bundle
 from safepassage.reports.sitrep import SitrepRequest, gather_sitrep, sitrep_html
 from safepassage.storage import open_database
 from safepassage.storage.accounts import create_user, ensure_organisation
+from safepassage.storage.disclosure import rounded
 from safepassage.storage.models import (
     CorridorStatusChange,
     CrossingCount,
@@ -230,8 +231,11 @@ def _check_figures(url: str, bundle: dict[str, Any]) -> None:
     expected = _expected(bundle)
     totals = figures.totals
     assert totals["crossed"].value == expected["total"] == 2906
-    assert totals["crossed_to_date"].value == expected["to_date"]
-    assert totals["inside"].value == pytest.approx(expected["inside"])
+    # totals to date are rounded to 10: exact ones, report after report, would give hidden counts
+    assert totals["crossed_to_date"].value == rounded(expected["to_date"])
+    assert totals["inside"].value == pytest.approx(
+        bundle["population"] - rounded(expected["to_date"])
+    )
     assert totals["planned"].value == pytest.approx(expected["planned"], abs=0.5)
     by_code = {c.code: c for c in figures.corridors}
     assert by_code["north"].crossed.value == expected["period"]["north"]
@@ -310,9 +314,10 @@ def test_sitrep_pdfs(db_path, bundle, tmp_path, chromium):
     assert _digest(db_path) == before  # read only
     for lang, content in texts.items():
         words = set(_BIDI_CONTROLS.sub(" ", content).split())
-        for value in (expected["total"], expected["to_date"], expected["period"]["north"]):
+        for value in (expected["total"], rounded(expected["to_date"]), expected["period"]["north"]):
             assert f"{value:,}" in words, (lang, value)
-        assert f"{expected['inside']:,.0f}" in words
+        inside = bundle["population"] - rounded(expected["to_date"])
+        assert f"{inside:,.0f}" in words
         assert f"{expected['planned']:,.0f}" in words
         assert "<5" in content
     en = texts["en"]

@@ -79,6 +79,13 @@ def test_public_crossings_are_binned_suppressed_and_only_for_closed_windows(
     assert daily["safepassage"]["classification"] == "public"
     assert daily["features"][0]["properties"]["window start"].endswith("T00:00:00Z")
     assert world.get("icrc_monitor", f"{url}.csv", window_hours=1).status_code == 422
+    # windows that do not nest (6 and 8 would give 2-hour counts) and thresholds below 5: refused
+    assert world.get("icrc_monitor", f"{url}.csv", window_hours=8).status_code == 422
+    assert world.get("icrc_monitor", f"{url}.csv", k=2).status_code == 422
+    # totals are rounded to 10: C1 over all windows has 153, the 06-12 window 63
+    whole = {r[0]: r[4] for r in rows if r[2][11:13] == "00" and r[3][11:13] == "12"}
+    assert whole == {"C1": "150", "C2": "140", "total": "290"}  # 153, 140, 293
+    assert table[("total", "06", "12")] == "60"  # 63
 
 
 def test_table_exports_keep_visibility_and_say_their_classification(world: World) -> None:

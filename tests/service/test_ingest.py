@@ -100,6 +100,16 @@ def test_our_own_export_ingests_back_as_duplicates(world: World) -> None:
     assert (result["dialect"], result["created"], result["duplicates"]) == ("hxl_csv", 0, 2)
 
 
+def test_a_file_saved_again_with_rows_added_adds_only_those_rows(world: World) -> None:
+    assert send(world, "wfp_planner", HXL).json()["created"] == 1
+    # the same file saved on Windows (CRLF) with one more row, and with a row repeated: the
+    # rows are known by their content, not by the file's hash and their row number
+    again = (HXL + f"C2,{W1},{W2},17\n" + f"C1,{W1},{W2},4\n").replace("\n", "\r\n")
+    result = send(world, "wfp_planner", again).json()
+    assert (result["created"], result["duplicates"]) == (2, 1)
+    assert send(world, "wfp_planner", again).json()["created"] == 0
+
+
 @pytest.mark.shared_data
 def test_a_real_kobo_export_without_count_fields_is_explained(
     world: World, shared_data: Path

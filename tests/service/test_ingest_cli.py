@@ -105,7 +105,7 @@ def test_the_public_export_goes_through_the_disclosure_pipeline(  # type: ignore
     shown = {f["properties"]["people crossed"] for f in data["features"]}
     assert "3" not in shown and "150" not in shown and {"<5", "x"} <= shown
     assert run(world, db_url, "icrc_monitor", "export", *args, "--window-hours", "1") == 2
-    assert "use one of (6, 8, 12, 24)" in capsys.readouterr().err
+    assert "use one of (6, 12, 24)" in capsys.readouterr().err
 
 
 def test_refused_exports_write_nothing(world: World, db_url: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

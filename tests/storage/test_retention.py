@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, text
 
-from safepassage.errors import DataError
+from safepassage.errors import DataError, StorageError
 from safepassage.storage import Database
 from safepassage.storage import operations as ops
 from safepassage.storage.accounts import create_user, ensure_organisation
@@ -107,6 +107,8 @@ def test_the_stock_ledger_and_silly_periods_are_refused(database: Database):
     with database.session() as session:
         with pytest.raises(DataError, match="stock ledger is kept whole"):
             set_retention(session, user, operation, "stock_entries", 30)
+        with pytest.raises(DataError, match="status history is kept whole"):
+            set_retention(session, user, operation, "corridor_status_changes", 30)
         with pytest.raises(DataError, match="above 0"):
             set_retention(session, user, operation, "incidents", 0)
         with pytest.raises(DataError, match="no retention period"):
@@ -136,3 +138,16 @@ def test_retention_and_purge_from_the_command_line(tmp_path, capsys):
     assert main(["operations", "purge", *base, "--token", admin]) == 0
     assert "destroyed 1 rows" in capsys.readouterr().out
     assert main(["audit", "verify", "--db", db]) == 0
+
+
+def test_a_purge_does_not_launder_a_row_edited_behind_the_service(database: Database):
+    operation, user = _populate(database)
+    with database.session() as session:
+        set_retention(session, user, operation, "crossing_counts", 9)
+    with database.engine.begin() as conn:  # an old row forged in the database
+        conn.execute(text("UPDATE crossing_counts SET people = 5000 WHERE people = 118"))
+    with database.session() as session, pytest.raises(StorageError, match="differ from what"):
+        purge_expired(session, user, operation, now=NOW)
+    assert _count(database, CrossingCount) == 10  # nothing purged
+    with database.read() as session:
+        assert any("edited" in p for p in verify(session).problems)  # still reported

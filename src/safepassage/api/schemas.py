@@ -85,6 +85,9 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+MAX_WINDOW = dt.timedelta(hours=24)
+
+
 def _not_future(value: dt.datetime, name: str) -> dt.datetime:
     if value - utc_now() > FUTURE_SKEW:
         raise ValueError(f"{name} {value.isoformat()} is in the future; check the device clock")
@@ -207,7 +210,11 @@ class CrossingCreate(_In):
     def _window(self) -> CrossingCreate:
         if self.window_end <= self.window_start:
             raise ValueError("window_end must be after window_start")
+        if self.window_end - self.window_start > MAX_WINDOW:
+            raise ValueError("a crossing count's window is at most 24 hours; split longer ones")
         _not_future(self.window_start, "window_start")
+        # a window still running counts only once it ends: its end moves "as of" everywhere
+        _not_future(self.window_end, "window_end")
         return self
 
 

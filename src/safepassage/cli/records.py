@@ -119,10 +119,10 @@ def export_command(
         ),
     ] = False,
     window_hours: Annotated[
-        int, typer.Option("--window-hours", help="With --public: 6, 8, 12 or 24.")
+        int, typer.Option("--window-hours", help="With --public: 6, 12 or 24.")
     ] = 6,
     k: Annotated[
-        int, typer.Option("--k", help="With --public: counts below k are hidden.", min=2, max=100)
+        int, typer.Option("--k", help="With --public: counts below k are hidden.", min=5, max=100)
     ] = 5,
     db: DbOption = DEFAULT_DB,
 ) -> None:

@@ -5,7 +5,6 @@ group) and ``plan.npz`` (every packet, for ``safepassage check``)."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -17,6 +16,7 @@ from safepassage import OSM_ATTRIBUTION
 from safepassage.io.atomic import write_text_atomic
 from safepassage.io.plan_store import save_plan
 from safepassage.io.plan_summary import packet_route_length_m
+from safepassage.model.clock import local_after
 from safepassage.planning.plan import Plan
 from safepassage.planning.problem import PlanningProblem
 
@@ -109,14 +109,14 @@ def schedule_csv(problem: PlanningProblem, plan: Plan, corridor_names: dict[str,
     writer.writerow([h for h, _ in SCHEDULE_HEADER])
     writer.writerow([t for _, t in SCHEDULE_HEADER])
     for c, g, h in zip(*np.nonzero((arrived > 0) | (crossed > 0)), strict=True):
-        start = problem.start + dt.timedelta(hours=int(h))
+        start = local_after(problem.start, hours=int(h))
         writer.writerow(
             [
                 problem.corridor_ids[c],
                 corridor_names.get(problem.corridor_ids[c], ""),
                 problem.groups[g],
                 start.isoformat(timespec="minutes"),
-                (start + dt.timedelta(hours=1)).isoformat(timespec="minutes"),
+                local_after(start, hours=1).isoformat(timespec="minutes"),
                 f"{arrived[c, g, h]:.1f}",
                 f"{crossed[c, g, h]:.1f}",
             ]

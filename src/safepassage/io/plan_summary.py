@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from safepassage.model.clock import local_after
 from safepassage.planning.plan import Plan
 from safepassage.planning.planner import PlanResult
 from safepassage.planning.problem import PlanningProblem
@@ -16,7 +16,7 @@ __all__ = ["packet_route_length_m", "plan_summary"]
 
 
 def _local(problem: PlanningProblem, minutes: float) -> str:
-    return (problem.start + dt.timedelta(minutes=float(minutes))).isoformat(timespec="minutes")
+    return local_after(problem.start, minutes=float(minutes)).isoformat(timespec="minutes")
 
 
 def packet_route_length_m(problem: PlanningProblem, plan: Plan) -> NDArray[np.float64]:

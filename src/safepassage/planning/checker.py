@@ -36,13 +36,13 @@ boundaries such as ``7 · 0.1`` in floating point).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from safepassage.model.clock import local_after
 from safepassage.planning.checker_report import RULES, CheckReport, Findings, Violation
 from safepassage.planning.plan import Plan
 from safepassage.planning.problem import PlanningProblem
@@ -84,7 +84,7 @@ class _Replay:
     def when(self, minutes: float) -> str:
         if not np.isfinite(minutes):
             return f"{minutes} min"
-        clock = self.problem.start + dt.timedelta(minutes=float(minutes))
+        clock = local_after(self.problem.start, minutes=float(minutes))
         return f"{minutes:,.2f} min ({clock:%d %b %H:%M})"
 
     def source_label(self, s: int) -> str:

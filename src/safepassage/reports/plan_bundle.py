@@ -10,7 +10,6 @@ Every figure in it is the plan's own: nothing is re-planned here.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import math
@@ -23,6 +22,7 @@ from numpy.typing import NDArray
 from safepassage import OSM_ATTRIBUTION
 from safepassage.errors import DataError
 from safepassage.io.prepare import PreparedScenario
+from safepassage.model.clock import local_after
 from safepassage.planning.problem import build_problem
 from safepassage.reports.map_layers import Lines, area_shapes, hazard_shapes, street_lines
 from safepassage.reports.plan_input import load_plan_input
@@ -118,9 +118,7 @@ def _hourly(
     inside = population - np.concatenate([[0.0], np.cumsum(total_crossed)[:-1]])
     start = problem.start
     return {
-        "hours": [
-            (start + dt.timedelta(hours=h)).isoformat(timespec="minutes") for h in range(hours)
-        ],
+        "hours": [local_after(start, hours=h).isoformat(timespec="minutes") for h in range(hours)],
         "planned": {
             cid: {
                 "arrivals": _round(arrived[c]),

@@ -37,7 +37,7 @@ from safepassage.reports.sitrep_model import (
 )
 from safepassage.reports.sitrep_plan import PlanView
 from safepassage.reports.sitrep_record import ItemTotal, RecordExtract, StatusRecord
-from safepassage.storage.disclosure import TOTAL, SuppressedTable, suppress
+from safepassage.storage.disclosure import TOTAL, SuppressedTable, rounded, suppress
 
 __all__ = [
     "LOW_COVER_DAYS",
@@ -82,9 +82,13 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def _fig(table: SuppressedTable, row: Hashable, column: Hashable, ref: int) -> Figure:
+    """One entry; totals to date (column ``TOTAL``) rounded to the nearest 10: each report's
+    exact totals minus the last one's would give a count this report hides."""
     value = float(table.values[(row, column)])
     if (row, column) in table.hidden:
         return Figure(None, (ref,), table.shown(row, column))
+    if column == TOTAL:
+        return Figure(float(rounded(value)), (ref,))
     return Figure(value, (ref,))
 
 

@@ -20,6 +20,7 @@ import shapely
 from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import True_
 
 from safepassage.io.projection import to_metres
 from safepassage.model.scenario import CorridorStatus
@@ -136,6 +137,10 @@ def _below_plan(
     now: dt.datetime,
     s: AlertSettings,
 ) -> list[Alert]:
+    if not (isinstance(visible.crossings, True_) and isinstance(visible.status, True_)):
+        # a caller who sees only some organisations' counts or status changes would compare
+        # part of the record with the whole plan (and take hidden suspensions for open)
+        return []
     since = now - dt.timedelta(hours=s.window_h)
     query = (
         select(CrossingCount.corridor_id, func.sum(CrossingCount.people))

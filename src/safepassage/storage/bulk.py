@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from safepassage.storage.types import UTCDateTime
@@ -141,6 +141,10 @@ def insert_rows(
                 copy.write_row(row)
     except dialect.loaded_dbapi.IntegrityError as exc:
         raise IntegrityError(statement, None, exc) from exc
+    except dialect.loaded_dbapi.Error as exc:
+        # a deadlock or serialisation failure during COPY: as SQLAlchemy would raise it, so
+        # that the writer's retry (writer._transient) recognises it
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
 # PostgreSQL: up to this many rows go in one INSERT … RETURNING each (a round trip per row);

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,30 @@ def normalise_url(url: str) -> str:
     return text
 
 
+PROCESS_LOCK_WAIT_S = 30.0  # as SQLite's busy_timeout: then "database is locked"
+
+
+def _wait_for_lock(fd: int, path: str) -> None:
+    """Take the OS lock on ``fd``, polling for up to ``PROCESS_LOCK_WAIT_S`` (a process that
+    holds it stopped, e.g. suspended with Ctrl-Z, must not stall every writer for ever)."""
+    assert fcntl is not None
+    deadline = time.monotonic() + PROCESS_LOCK_WAIT_S
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                msg = (
+                    f"{path}: database is locked by another safepassage process for "
+                    f"{PROCESS_LOCK_WAIT_S:.0f} s; try again, or find the process holding it"
+                )
+                raise StorageError(msg) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+
+
 @dataclass(frozen=True)
 class Database:
     """An engine and its session factory; pass it down, never keep it global."""
@@ -126,15 +151,20 @@ class Database:
             yield
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # waits without holding the GIL
+            _wait_for_lock(fd, path)
             yield
         finally:
             os.close(fd)  # closing releases the lock
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction; on SQLite it does not take the write lock."""
-        engine = self.engine.execution_options(**{_READ_ONLY: True})
+        """A read-only transaction on one snapshot: on SQLite it does not take the write lock; on
+        PostgreSQL it is REPEATABLE READ, so that a reader of several tables (``audit verify``,
+        an export, a sitrep) does not see a write that commits between two of its queries."""
+        options: dict[str, Any] = {_READ_ONLY: True}
+        if not self.is_sqlite:
+            options["isolation_level"] = "REPEATABLE READ"
+        engine = self.engine.execution_options(**options)
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
 

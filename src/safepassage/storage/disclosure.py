@@ -17,10 +17,11 @@ as aggregate data, not as safe microdata.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["TOTAL", "SuppressedTable", "suppress"]
+__all__ = ["MARGIN_BASE", "PUBLIC_MIN_K", "TOTAL", "SuppressedTable", "rounded", "suppress"]
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,29 @@ class SuppressedTable:
     primary: set[tuple[Hashable, Hashable]]
     k: int
 
-    def shown(self, row: Hashable, column: Hashable) -> str:
-        """The published text of one entry: the count, ``"<k"`` or ``"x"``."""
+    def shown(self, row: Hashable, column: Hashable, *, round_margins: bool = False) -> str:
+        """The published text of one entry: the count, ``"<k"`` or ``"x"``; with
+        ``round_margins`` a total is rounded to the nearest ``MARGIN_BASE``."""
         if (row, column) in self.primary:
             return f"<{self.k}"
         if (row, column) in self.hidden:
             return "x"
+        if round_margins and TOTAL in (row, column):
+            return str(rounded(self.values[(row, column)]))
         return str(self.values[(row, column)])
 
 
 TOTAL = "total"
+# Totals that grow from one release to the next (a corridor's people to date) are rounded to
+# this base: two releases' exact totals would give a hidden window's count by subtraction, even
+# when each release suppresses correctly (R2 allows "only rounded totals").
+MARGIN_BASE = 10
+PUBLIC_MIN_K = 5  # R2: counts below 5 (or 10) never appear in a public output
+
+
+def rounded(value: float) -> int:
+    """``value`` to the nearest ``MARGIN_BASE`` (halves up)."""
+    return math.floor(value / MARGIN_BASE + 0.5) * MARGIN_BASE
 
 
 def _lines(

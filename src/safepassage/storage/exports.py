@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from safepassage.errors import DataError
 from safepassage.storage import access
-from safepassage.storage.disclosure import TOTAL, SuppressedTable, suppress
+from safepassage.storage.disclosure import PUBLIC_MIN_K, TOTAL, SuppressedTable, suppress
 from safepassage.storage.models import (
     Corridor,
     CorridorStatusChange,
@@ -74,7 +74,9 @@ Format = Literal["csv", "geojson"]
 FORMATS: tuple[Format, ...] = ("csv", "geojson")
 _NOT_PUBLIC = "not for publication (publish only the public crossings export)"
 
-PUBLIC_WINDOWS_H = (6, 8, 12, 24)  # R3: no finer than 6 h; windows tile the UTC day
+# R3: no finer than 6 h; windows tile the UTC day and nest (6 in 12 in 24), so no two exports'
+# windows can be subtracted into a finer one (8 h and 6 h would give 2-hour counts)
+PUBLIC_WINDOWS_H = (6, 12, 24)
 
 # column -> (header, HXL hashtag); HXL 1.1 core tags as proposed in the reference, section 3.3
 _COMMON = {
@@ -352,13 +354,16 @@ def public_crossings(
 ) -> Export:
     """People crossed per corridor and window, for publication (R2, R3).
 
-    Windows tile the UTC day (``window_h`` in 6, 8, 12, 24) and appear only once they have
+    Windows tile the UTC day (``window_h`` in 6, 12, 24) and appear only once they have
     closed and every count in them has ended; each corridor also gets a total row, each window
-    a total over corridors, and the table a grand total. Small counts read ``"<k"``, the
-    entries hidden to protect them ``"x"``.
+    a total over corridors, and the table a grand total, all totals rounded to the nearest 10
+    (they grow from one release to the next). Small counts read ``"<k"``, the entries hidden
+    to protect them ``"x"``.
     """
     if window_h not in PUBLIC_WINDOWS_H:
         raise ValueError(f"window_h={window_h}: use one of {PUBLIC_WINDOWS_H} (at least 6 h)")
+    if k < PUBLIC_MIN_K:
+        raise DataError(f"k={k}: a public export hides counts below {PUBLIC_MIN_K} at least")
     now = now or utc_now()
     totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h)
     corridors = list(
@@ -405,7 +410,9 @@ def _fill_public_rows(
         if with_points and corridor and corridor.lat is not None and corridor.lon is not None:
             point = (corridor.lon, corridor.lat)
         for column, start, end in span:
-            export.rows.append([code, name, start, end, table.shown(key, column)])
+            export.rows.append(
+                [code, name, start, end, table.shown(key, column, round_margins=True)]
+            )
             export.points.append(point)
 
 

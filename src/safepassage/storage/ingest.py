@@ -14,9 +14,10 @@ HXL, from ``#meta+id`` or the file's hash and the row number: re-ingesting a fil
 
 from __future__ import annotations
 
-import hashlib
+import json
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -250,9 +251,14 @@ def _split_location(values: dict[str, str], columns: dict[str, str]) -> None:
     columns.setdefault("lon", columns.get("location", "location"))
 
 
-def _client_id(raw: RawTable, row: RawRow, given: str, *, source: str, scope: str) -> str:
+def _client_id(raw: RawTable, row: RawRow, given: str, *, content: str, scope: str) -> str:
     """A stable UUID for the record, so that the same file (or an export of the same
-    submissions) ingested again adds nothing."""
+    submissions) ingested again adds nothing.
+
+    A row without an id of its own is known by its content (``content``: its mapped fields and
+    how many identical rows came before it in the file), not by its row number or the file's
+    hash: the file saved again with other line endings, or with rows added, adds only the new
+    rows."""
     if raw.dialect == "hxl_csv" or (given and not row.own_id):
         try:
             return str(uuid.UUID(given))
@@ -260,11 +266,9 @@ def _client_id(raw: RawTable, row: RawRow, given: str, *, source: str, scope: st
             pass
         if given:  # an id of the file's own, unique in this operation
             return _stable_id("hxl", scope, given)
-        return _stable_id("hxl", source, str(row.number))
+        return _stable_id("hxl", scope, content)
     if not row.own_id:
-        return _stable_id(
-            raw.dialect, source, str(row.number), *([row.repeat] if row.repeat else [])
-        )
+        return _stable_id(raw.dialect, scope, content, *([row.repeat] if row.repeat else []))
     own = row.own_id.removeprefix("uuid:") + (f"/{row.repeat}" if row.repeat else "")
     return _stable_id(raw.dialect.split("_")[0], own)
 
@@ -299,7 +303,7 @@ def parse_records(content: bytes, table: Table, *, scope: str = "") -> Parsed:
     raw = read_export(content)
     columns = _map_columns(spec, raw)
     shown = {f: raw.headers[c] for f, c in columns.items()}
-    source = hashlib.sha256(content).hexdigest()
+    seen: Counter[str] = Counter()
     rows = []
     for row in raw.rows:
         values = {f: (row.cells[c] if c < len(row.cells) else "") for f, c in columns.items()}
@@ -309,7 +313,10 @@ def parse_records(content: bytes, table: Table, *, scope: str = "") -> Parsed:
         if "location" in spec.fields:
             _split_location(values, shown)
         given = values.pop("client_id", "")
-        values["client_id"] = _client_id(raw, row, given, source=source, scope=scope)
+        key = json.dumps([table, sorted(values.items())], ensure_ascii=False)
+        seen[key] += 1  # the n-th identical row is another record
+        content_key = f"{key}#{seen[key]}"
+        values["client_id"] = _client_id(raw, row, given, content=content_key, scope=scope)
         rows.append(IngestRow(row.number, values, row.where))
     return Parsed(raw.dialect, shown, rows)
 

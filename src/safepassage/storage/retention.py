@@ -5,8 +5,13 @@ A purge appends one audit entry per destroyed row, action ``purge``, carrying th
 had: the log keeps proof of what existed (its hash), not its content. ``audit verify`` then
 expects those rows to be gone and still catches any other deletion or edit.
 
-The stock ledger is not purged: balances are sums over every line, so destroying old lines
-would change today's stock.
+Two tables are not purged: the stock ledger (balances are sums over every line, so destroying
+old lines would change today's stock) and the corridor status history (a corridor's status is
+its latest change: destroying an old "closed" would show the corridor open).
+
+A purge refuses rows whose content differs from what the audit log last recorded for them (an
+edit behind the service's back): destroying them would leave their forged hash in the log as
+"what existed" and make ``audit verify`` pass again.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from safepassage.errors import DataError
+from safepassage.errors import DataError, StorageError
 from safepassage.storage import audit
 from safepassage.storage.models import (
+    AuditEntry,
     CorridorStatusChange,
     CrossingCount,
     Delivery,
@@ -27,6 +33,7 @@ from safepassage.storage.models import (
     Incident,
     Operation,
     RetentionPolicy,
+    StockEntry,
     User,
 )
 
@@ -46,19 +53,20 @@ _BATCH = 1000
 RETAINED: dict[str, tuple[type[FieldRecord], InstrumentedAttribute[dt.datetime]]] = {
     CrossingCount.__tablename__: (CrossingCount, CrossingCount.window_end),
     Incident.__tablename__: (Incident, Incident.event_time),
-    CorridorStatusChange.__tablename__: (CorridorStatusChange, CorridorStatusChange.event_time),
     Delivery.__tablename__: (Delivery, Delivery.event_time),
+}
+_KEPT_WHOLE = {
+    StockEntry.__tablename__: "the stock ledger is kept whole (balances are sums over every line)",
+    CorridorStatusChange.__tablename__: (
+        "the corridor status history is kept whole (a corridor's status is its latest change)"
+    ),
 }
 
 
 def _check_table(table_name: str) -> None:
     if table_name not in RETAINED:
         known = ", ".join(sorted(RETAINED))
-        extra = (
-            "; the stock ledger is kept whole (balances are sums over every line)"
-            if table_name == "stock_entries"
-            else ""
-        )
+        extra = f"; {_KEPT_WHOLE[table_name]}" if table_name in _KEPT_WHOLE else ""
         raise DataError(f"table {table_name!r} has no retention period; use one of: {known}{extra}")
 
 
@@ -90,6 +98,26 @@ def retention_periods(session: Session, operation: Operation) -> dict[str, int]:
         RetentionPolicy.operation_id == operation.id
     )
     return dict(session.execute(query).tuples().all())
+
+
+def _check_untampered(session: Session, table_name: str, records: list[tuple[str, str]]) -> None:
+    """Refuse to purge rows whose hash is not the one the audit log last recorded for them."""
+    ids = [rid for rid, _ in records]
+    query = (
+        select(AuditEntry.record_id, AuditEntry.record_hash)
+        .where(AuditEntry.table_name == table_name, AuditEntry.record_id.in_(ids))
+        .order_by(AuditEntry.seq)
+    )
+    logged = dict(session.execute(query).tuples().all())  # the latest entry per row wins
+    bad = [rid for rid, digest in records if logged.get(rid) != digest]
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        msg = (
+            f"{table_name} rows {shown} differ from what the audit log recorded (edited or added "
+            "outside safepassage): nothing purged; run `safepassage audit verify` and settle "
+            "them first"
+        )
+        raise StorageError(msg)
 
 
 @dataclass
@@ -139,6 +167,7 @@ def purge_expired(
                 query = query.where(model.id > rows[-1].id)
                 continue
             records = [(audit.record_id(r), audit.record_hash(r)) for r in rows]
+            _check_untampered(session, table_name, records)
             audit.append_hashes(session, actor, PURGE_ACTION, table_name, records)
             session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
         report.purged[table_name] = count

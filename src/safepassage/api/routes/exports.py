@@ -31,8 +31,8 @@ def public_crossings(
     database: DatabaseDep,
     user: CurrentUser,
     operation: OperationDep,
-    window_hours: Annotated[int, Query(description="6, 8, 12 or 24")] = 6,
-    k: Annotated[int, Query(ge=2, le=100, description="counts below k are hidden")] = 5,
+    window_hours: Annotated[int, Query(description="6, 12 or 24")] = 6,
+    k: Annotated[int, Query(ge=5, le=100, description="counts below k are hidden (5 or more)")] = 5,
 ) -> Any:
     """People crossed per corridor and closed window, small counts suppressed (publishable)."""
     if window_hours not in ex.PUBLIC_WINDOWS_H:

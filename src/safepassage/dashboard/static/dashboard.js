@@ -474,12 +474,12 @@
     data.corridors.forEach((c, i) => {
       const colour = corridorColour(i);
       traces.push({
-        type: "scatter", mode: "lines", name: t("recorded_series", { name: c.name }), legendgroup: c.code,
+        type: "scatter", mode: "lines", name: t("recorded_series", { name: escapeHtml(c.name) }), legendgroup: c.code,
         x: data.hours, y: c.actual, line: { color: colour, width: 2 }, meta: c.code,
       });
       if (c.plan) {
         traces.push({
-          type: "scatter", mode: "lines", name: t("plan_series", { name: c.name }), legendgroup: c.code,
+          type: "scatter", mode: "lines", name: t("plan_series", { name: escapeHtml(c.name) }), legendgroup: c.code,
           x: data.hours, y: c.plan, line: { color: colour, width: 1.5, dash: "dot" },
         });
       }
