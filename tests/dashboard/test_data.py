@@ -59,8 +59,11 @@ def test_crossings_match_the_record_and_the_plan(
         planned = bundle["planned"][corridor["code"]]["crossings"]
         np.testing.assert_allclose(corridor["plan"][: len(planned)], planned, atol=0.05)
         actual = corridor["actual"]
-        # no figure after "as of"; every hour up to it has one
-        assert all(v is None for v in actual[data["now_index"] + 1 :])
+        # no figure from the hour "as of" opens (it is the latest window's end, on the hour:
+        # nothing of that hour is reported yet); every hour before it has one
+        assert data["as_of"].endswith(":00")
+        assert all(v is None for v in actual[data["now_index"] :])
+        assert all(v is not None for v in actual[: data["now_index"]])
         assert sum(v for v in actual if v is not None) == pytest.approx(
             corridor["actual_to_date"], abs=1.0
         )
@@ -112,7 +115,7 @@ def test_a_count_over_several_hours_is_shared_among_them(
     after = _get(client, operated, "wfp_viewer", DATA)
     old = dict(zip(before["hours"], before["corridors"][0]["actual"], strict=True))
     new = dict(zip(after["hours"], after["corridors"][0]["actual"], strict=True))
-    added = [round(new[h] - (old.get(h) or 0.0), 1) for h in after["hours"][1:]]
+    added = [round((new[h] or 0.0) - (old.get(h) or 0.0), 1) for h in after["hours"][1:]]
     assert added == [0, 100, 100, 100] + [0] * (len(added) - 4)
     assert after["version"] != before["version"]
 

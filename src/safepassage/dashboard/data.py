@@ -199,6 +199,12 @@ class _Grid:
     as_k: int  # index (into the full range) of the hour holding "as of"
     as_frac: float  # share of that hour elapsed at "as of"
 
+    @property
+    def done(self) -> int:
+        """Hours (from the start of the range) with any time reported by "as of": "as of" is
+        the latest window end, mostly on the hour, and then the hour it opens holds nothing."""
+        return self.as_k + (1 if self.as_frac > 0 else 0)
+
 
 def _grid(
     view: PlanView | None, first: float | None, as_of: float, hours: int
@@ -430,7 +436,7 @@ def _corridor_figures(
     actual: NDArray[np.float64],
     grid: _Grid,
 ) -> list[dict[str, Any]]:
-    shown, upto = grid.shown, grid.as_k + 1 - grid.shown.start
+    shown, upto = grid.shown, grid.done - grid.shown.start
     rows = []
     for i, corridor in enumerate(corridors):
         plan = view.corridors.get(corridor.code) if view else None
@@ -450,12 +456,11 @@ def _corridor_figures(
                 "lat": corridor.lat,
                 "throughput_pph": corridor.planned_throughput_pph,
                 "status": status.status.value if status else None,
-                "status_reason": status.reason if status else "",
                 "actual": _rounded(actual[i, shown], max(upto, 0)),
                 "plan": _rounded(planned[shown]) if p is not None else None,
                 "actual_to_date": round(crossed),
                 "plan_to_date": round(_to_date(planned, grid)) if p is not None else None,
-                "last_hour": round(float(actual[i, grid.as_k])),
+                "last_hour": round(float(actual[i, max(grid.done - 1, 0)])),
                 # people the plan expected to have arrived who have not been counted across
                 "queue_est": round(max(_to_date(arrivals, grid) - crossed, 0.0))
                 if p is not None
@@ -513,7 +518,7 @@ def dashboard_data(
     )
     crossed = actual.sum(axis=0) if corridors else np.zeros(grid.n)
     population = view.population if view else None
-    upto = grid.as_k + 1 - grid.shown.start
+    upto = grid.done - grid.shown.start
     inside: dict[str, Any] = {"plan": None, "actual": None}
     districts: dict[str, Any] | None = None
     if view is not None:
