@@ -79,6 +79,40 @@ def test_a_failing_write_fails_alone(database: Database) -> None:
         assert verify(session).ok
 
 
+def test_failing_writes_do_not_make_the_others_run_again(database: Database) -> None:
+    runs: dict[str, int] = {}
+
+    def counted(code: str, fail: bool):  # type: ignore[no-untyped-def]
+        def job(session: Session) -> str:
+            runs[code] = runs.get(code, 0) + 1
+            ensure_organisation(session, code)
+            if fail:
+                raise ValueError(f"bad {code}")
+            return code
+
+        return job
+
+    release, first = _blocked_writer(database)
+    jobs = [(f"G{i}", i % 3 == 1) for i in range(12)]  # every third fails
+    futures = [database.writer().submit(counted(code, fail)) for code, fail in jobs]
+    release.set()
+    first.result(10)
+    for (code, fail), future in zip(jobs, futures, strict=True):
+        if fail:
+            with pytest.raises(ValueError, match=f"bad {code}"):
+                future.result(10)
+        else:
+            assert future.result(10) == code
+    # a failing job runs once; the others at most twice (the group again, a savepoint each),
+    # not once per failure
+    assert {runs[code] for code, fail in jobs if fail} == {1}
+    assert max(runs.values()) <= 2
+    assert _organisations(database) == {code for code, fail in jobs if not fail}
+    with database.read() as session:
+        report = verify(session)
+    assert report.ok and report.entries == 8, report.problems
+
+
 class _DeadlockError(Exception):
     sqlstate = "40P01"
 

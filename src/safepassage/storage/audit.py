@@ -42,6 +42,8 @@ __all__ = [
     "audited_tables",
     "canonical_json",
     "defer",
+    "deferred_mark",
+    "drop_deferred_after",
     "flush_deferred",
     "hash_rows",
     "hash_values",
@@ -228,6 +230,16 @@ def defer(session: Session) -> None:
     updated once per transaction rather than once per write.
     """
     session.info[_DEFERRED] = []
+
+
+def deferred_mark(session: Session) -> int:
+    """How many appends are collected so far (see :func:`drop_deferred_after`)."""
+    return len(session.info.get(_DEFERRED, []))
+
+
+def drop_deferred_after(session: Session, mark: int) -> None:
+    """Forget the appends collected after ``mark``: their rows were rolled back (a savepoint)."""
+    del session.info.get(_DEFERRED, [])[mark:]
 
 
 def flush_deferred(session: Session) -> int:

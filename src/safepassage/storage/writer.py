@@ -133,36 +133,94 @@ class GroupCommit:
             self._run_all(group)
 
     def _run_all(self, group: list[_Pending[Any]]) -> None:
-        """Run jobs until each has its result or its exception."""
-        while group:
-            group = self._run_group(group)
+        """Run jobs until each has its result or its exception: first all in one transaction;
+        if a job fails, the group again with a savepoint per job, so that the failure is
+        rolled back alone and the others run twice at most (not once per failure). Savepoints
+        cost two statements per job, so they are kept for groups that need them."""
+        if not group:
+            return
+        failure = self._run_group(group, careful=False)
+        if failure is None:
+            return
+        job, error = failure
+        if _transient(error):
+            job.attempts += 1  # run again below, in its savepoint
+        else:  # its answer is known: the others go on without it
+            job.future.set_exception(error)
+            group = [p for p in group if p is not job]
+        if group:
+            self._run_group(group, careful=True)
 
-    def _run_group(self, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
-        """Run ``group`` in one transaction; returns the jobs to run again (after a failure)."""
-        results: list[Any] = []
-        failed: _Pending[Any] | None = None
+    def _run_group(
+        self, group: list[_Pending[Any]], *, careful: bool
+    ) -> tuple[_Pending[Any], BaseException] | None:
+        """Run ``group`` in one transaction and answer its jobs; returns the job that failed
+        and its error, having committed nothing, when ``careful`` is off.
+
+        With ``careful`` each job runs in a savepoint of its own: one that fails is rolled back
+        alone (and run again, up to 3 times, when a concurrent writer got there first).
+        """
+        done: list[tuple[_Pending[Any], Any]] = []
+        failed: list[tuple[_Pending[Any], BaseException]] = []
         try:
             with self._database.session() as session:
                 audit.defer(session)  # one append to the chain for the whole group
                 for pending in group:
-                    failed = pending
-                    results.append(pending.job(session))
-                failed = None
+                    if not careful:
+                        try:
+                            done.append((pending, pending.job(session)))
+                        except Exception as error:
+                            raise _GroupJobError(pending, error) from None
+                        continue
+                    outcome = self._run_one(session, pending)
+                    if isinstance(outcome, _Failure):
+                        failed.append((pending, outcome.error))
+                    else:
+                        done.append((pending, outcome.value))
                 audit.flush_deferred(session)
-        except BaseException as error:  # handed to the job's caller
-            if failed is None:  # the commit itself failed: each job on its own
-                if len(group) == 1:
-                    group[0].future.set_exception(error)
-                    return []
-                _log.warning("commit of %d grouped writes failed: %s", len(group), error)
-                for pending in group:
-                    self._run_all([pending])
-                return []
-            failed.attempts += 1
-            if _transient(error) and failed.attempts < _ATTEMPTS:
-                return group  # a concurrent writer got there first: run it again
-            failed.future.set_exception(error)
-            return [p for p in group if p is not failed]
-        for pending, result in zip(group, results, strict=True):
-            pending.future.set_result(result)
-        return []
+        except _GroupJobError as failure:
+            return failure.job, failure.error
+        except BaseException as error:  # the commit (or the chain's append) failed
+            if len(group) == 1:
+                group[0].future.set_exception(error)
+                return None
+            _log.warning("commit of %d grouped writes failed: %s", len(group), error)
+            for pending in group:
+                self._run_all([pending])
+            return None
+        for pending, value in done:
+            pending.future.set_result(value)
+        for pending, problem in failed:
+            pending.future.set_exception(problem)
+        return None
+
+    @staticmethod
+    def _run_one(session: Session, pending: _Pending[Any]) -> _Done | _Failure:
+        while True:
+            mark = audit.deferred_mark(session)
+            try:
+                with session.begin_nested():
+                    return _Done(pending.job(session))
+            except Exception as error:  # handed to the job's caller
+                audit.drop_deferred_after(session, mark)
+                pending.attempts += 1
+                if not (_transient(error) and pending.attempts < _ATTEMPTS):
+                    return _Failure(error)
+
+
+class _GroupJobError(Exception):
+    """A job of a group run without savepoints failed: run the group again with them."""
+
+    def __init__(self, job: _Pending[Any], error: Exception) -> None:
+        super().__init__(str(error))
+        self.job, self.error = job, error
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
