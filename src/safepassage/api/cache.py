@@ -23,6 +23,13 @@ class TTLCache:
         self._max = max_entries
         self._data: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by clear(): a look-up begun before it is not stored
+
+    @property
+    def generation(self) -> int:
+        """Read before a database look-up and give it to :meth:`put`: a value looked up before
+        a :meth:`clear` (say, a user whose token was revoked meanwhile) is then not cached."""
+        return self._generation
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
@@ -34,8 +41,10 @@ class TTLCache:
                 return None
             return entry[1]
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, key: Hashable, value: Any, *, generation: int | None = None) -> None:
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return  # cleared since the look-up began: the value may be stale
             if len(self._data) >= self._max:
                 self._data.clear()  # crude, but bounded; the cache only saves look-ups
             self._data[key] = (time.monotonic() + self._ttl_s, value)
@@ -43,6 +52,7 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._generation += 1
 
 
 _CREATE = threading.Lock()

@@ -70,9 +70,10 @@ async def _caller(
     users = _cache(request, "users_cache")
     user: User | None = users.get(credentials.credentials)
     if user is None:
+        generation = users.generation  # a revoke during the look-up must not be undone
         user = await run_in_threadpool(_authenticate, database, credentials.credentials)
         if user is not None:
-            users.put(credentials.credentials, user)
+            users.put(credentials.credentials, user, generation=generation)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

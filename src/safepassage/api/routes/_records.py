@@ -97,9 +97,10 @@ def to_rows(
         if "corridor" in values:
             code = values.pop("corridor")
             if code is not None and code not in corridors:
-                known = ", ".join(sorted(corridors)) or "none yet"
+                # not the codes it has: a member may not be allowed to see the corridor list
                 reason = (
-                    f"{code!r} is not a corridor of operation {operation.code!r} (known: {known})"
+                    f"{code!r} is not a corridor of operation {operation.code!r}; "
+                    f"GET /operations/{operation.code}/corridors lists those you may see"
                 )
                 raise UnknownCorridorError(index, reason)
             values["corridor_id"] = None if code is None else corridors[code]
