@@ -160,9 +160,7 @@ def make_packets(
 ) -> Packets:
     """Packets of every origin, ordered by departure time then origin; before the corridors
     saturate, the grid and the hold are ``early_hold_min`` at most."""
-    grid, hold = _grid_and_hold(problem, levels, max_wait_min, max_hold_min, early_hold_min)
-    minutes = grid.astype(np.float64) * problem.step_min
-    share = problem.release_cdf[grid].astype(np.float64)
+    minutes, share, hold = _scan_grid(problem, levels, max_wait_min, max_hold_min, early_hold_min)
     size = _scan(origins.people, share, minutes, min_people, hold, 0)[0]
     _, o, j, amount = _scan(origins.people, share, minutes, min_people, hold, size)
     depart = minutes[j]
@@ -181,26 +179,28 @@ def count_packets(
     early_hold_min: float = EARLY_HOLD_MIN,
 ) -> int:
     """How many packets :func:`make_packets` would make with these settings."""
-    grid, hold = _grid_and_hold(problem, levels, max_wait_min, max_hold_min, early_hold_min)
-    minutes = grid.astype(np.float64) * problem.step_min
-    share = problem.release_cdf[grid].astype(np.float64)
+    minutes, share, hold = _scan_grid(problem, levels, max_wait_min, max_hold_min, early_hold_min)
     return int(_scan(origins.people, share, minutes, min_people, hold, 0)[0])
 
 
-def _grid_and_hold(
+def _scan_grid(
     problem: PlanningProblem,
     levels: int,
     max_wait_min: float,
     max_hold_min: float,
     early_hold_min: float,
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The departure grid as :func:`_scan` takes it: its minutes, the share of people ready
+    by each, and the hold at each."""
     grid = _grid(problem, levels, max_wait_min)
     early = saturation_step(problem)
     if early_hold_min < max_wait_min:
         fine = _grid(problem, levels, early_hold_min)
         grid = np.union1d(fine[fine < early], grid)
     hold = np.where(grid < early, min(early_hold_min, max_hold_min), max_hold_min)
-    return grid, hold.astype(np.float64)
+    minutes = grid.astype(np.float64) * problem.step_min
+    share = problem.release_cdf[grid].astype(np.float64)
+    return minutes, share, hold.astype(np.float64)
 
 
 def make_packets_within(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from numpy.typing import NDArray
 
 from safepassage import OSM_ATTRIBUTION
 from safepassage.errors import DataError
+from safepassage.io.files import read_output_json
 from safepassage.io.prepare import PreparedScenario
 from safepassage.model.clock import local_after
 from safepassage.planning.problem import build_problem
@@ -164,14 +164,7 @@ def _corridors(prepared: PreparedScenario) -> list[dict[str, Any]]:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"{path}: not found; give --relief a folder written by `safepassage supplies`"
-        raise DataError(msg) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path}: not readable JSON ({exc}); run `safepassage supplies` again"
-        raise DataError(msg) from None
+    return read_output_json(path, option="--relief", command="supplies")
 
 
 def _relief(relief_dir: Path) -> tuple[dict[str, Any], list[dict[str, float]]]:

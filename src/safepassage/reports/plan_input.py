@@ -3,12 +3,12 @@ that the plan belongs to the scenario being drawn."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from safepassage.errors import DataError
+from safepassage.io.files import read_output_json
 from safepassage.io.prepare import PreparedScenario
 
 __all__ = ["PlanInput", "RouteFeature", "load_plan_input"]
@@ -49,14 +49,7 @@ class PlanInput:
 
 
 def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"{path}: not found; give --plan a folder written by `safepassage plan`"
-        raise DataError(msg) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path}: not readable JSON ({exc}); write the plan again with `safepassage plan`"
-        raise DataError(msg) from None
+    return read_output_json(path, option="--plan", command="plan")
 
 
 def _routes(path: Path, data: Any) -> list[RouteFeature]:

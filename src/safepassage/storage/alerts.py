@@ -9,9 +9,10 @@ The planned routes come from the operation's latest published plan bundle
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,7 @@ def _below_plan(
     visible: Visible,
     now: dt.datetime,
     s: AlertSettings,
+    plan: Callable[[], dict[str, Any] | None],
 ) -> list[Alert]:
     if not (isinstance(visible.crossings, True_) and isinstance(visible.status, True_)):
         # a caller who sees only some organisations' counts or status changes would compare
@@ -154,7 +156,7 @@ def _below_plan(
     )
     actual = defaultdict(int, {cid: int(n) for cid, n in session.execute(query)})
     status = current_statuses(session, [c.id for c in corridors], visible=visible.status)
-    bundle = latest_plan_bundle(session, operation)
+    bundle = plan()
     alerts = []
     for corridor in corridors:
         if status[corridor.id].status != CorridorStatus.OPEN:
@@ -315,6 +317,7 @@ def _incidents_near_routes(
     visible: Visible,
     now: dt.datetime,
     s: AlertSettings,
+    plan: Callable[[], dict[str, Any] | None],
 ) -> list[Alert]:
     query = _recent_incidents(operation, visible, now, s).where(
         Incident.lat.is_not(None), Incident.lon.is_not(None)
@@ -322,7 +325,7 @@ def _incidents_near_routes(
     incidents = list(session.scalars(query.order_by(Incident.event_time, Incident.id)))
     if not incidents:
         return []  # the bundle (megabytes of JSON) is read only when there is something to check
-    routes = _planned_routes(latest_plan_bundle(session, operation))
+    routes = _planned_routes(plan())
     near = routes_near(
         routes,
         [i.lon for i in incidents],  # type: ignore[misc]
@@ -364,9 +367,11 @@ def compute_alerts(
     s = settings or AlertSettings()
     query = select(Corridor).where(Corridor.operation_id == operation.id).order_by(Corridor.code)
     corridors = list(session.scalars(query))
+    # the plan bundle (megabytes of JSON) is read once, and only by an alert that needs it
+    plan = functools.cache(lambda: latest_plan_bundle(session, operation))
     return [
         *_low_cover(session, operation, visible, now, s),
-        *_below_plan(session, operation, corridors, visible, now, s),
+        *_below_plan(session, operation, corridors, visible, now, s, plan),
         *_incidents_near(session, operation, corridors, visible, now, s),
-        *_incidents_near_routes(session, operation, visible, now, s),
+        *_incidents_near_routes(session, operation, visible, now, s, plan),
     ]
