@@ -35,7 +35,7 @@ class DemoOperation:
 
 
 def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-lock"):  # -lock: db.py's process lock
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
