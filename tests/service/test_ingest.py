@@ -64,8 +64,9 @@ def test_each_dialect_is_detected_and_a_second_ingest_adds_nothing(
 ) -> None:
     first = send(world, "wfp_planner", body, kind)
     assert first.status_code == 200, first.text
+    # one submission per corridor and hour: each is a count of its own
     expected = {"dialect": dialect, "rows": rows, "created": rows, "duplicates": 0}
-    assert first.json() == {"table": "crossings", **expected}
+    assert first.json() == {"table": "crossings", **expected, "counted": rows, "held": 0}
     again = send(world, "wfp_planner", body, kind).json()
     assert (again["created"], again["duplicates"]) == (0, rows)
     assert len(world.get("wfp_viewer", "/operations/aleppo/crossings").json()) == rows

@@ -29,9 +29,9 @@ def test_ingest_takes_a_file_once(world: World, db_url: str, tmp_path: Path, cap
     path = tmp_path / "kobo.csv"
     path.write_text(KOBO_CSV, encoding="utf-8")
     assert run(world, db_url, "wfp_planner", "ingest", "--table", "crossings", str(path)) == 0
-    assert "2 crossings record(s)" in capsys.readouterr().out
+    assert "2 crossing submission(s)" in capsys.readouterr().out
     assert run(world, db_url, "wfp_planner", "ingest", "--table", "crossings", str(path)) == 0
-    assert "0 new, 2 already stored" in capsys.readouterr().out
+    assert "0 new count(s) per corridor and hour, 2 already counted" in capsys.readouterr().out
     assert len(world.get("wfp_viewer", "/operations/aleppo/crossings").json()) == 2
     incidents = tmp_path / "incidents.csv"
     incidents.write_text(INCIDENTS_HXL, encoding="utf-8")

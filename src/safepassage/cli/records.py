@@ -95,13 +95,27 @@ def ingest_command(
             raise DataError(f"{file}: {exc}") from None
     finally:
         database.dispose()
-    print_line(
-        console,
-        "ingested:",
-        f"{result.rows} {table} record(s) from {file} ({result.dialect}): {result.created} new, "
-        f"{result.duplicates} already stored",
-        style="green",
-    )
+    if table == "crossings":  # submissions summed into counts (R10)
+        what = (
+            f"{result.rows} crossing submission(s) from {file} ({result.dialect}): "
+            f"{result.counted} summed into {result.created} new count(s) per corridor and hour, "
+            f"{result.duplicates} already counted"
+        )
+    else:
+        what = (
+            f"{result.rows} {table} record(s) from {file} ({result.dialect}): "
+            f"{result.created} new, {result.duplicates} already stored"
+        )
+    print_line(console, "ingested:", what, style="green")
+    if result.held:  # crossings only
+        until = result.held_until.strftime("%H:%M UTC") if result.held_until else "their hour"
+        print_line(
+            console,
+            "held:",
+            f"{result.held} submission(s) in an hour not over yet are not stored; "
+            f"ingest the export again after {until}",
+            style="yellow",
+        )
 
 
 def export_command(

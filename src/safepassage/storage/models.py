@@ -51,6 +51,7 @@ __all__ = [
     "Delivery",
     "FieldRecord",
     "Incident",
+    "IngestedSubmission",
     "Operation",
     "OperationMember",
     "OperationPolicy",
@@ -238,6 +239,22 @@ class CrossingCount(FieldRecord):
     age_band: Mapped[str | None] = mapped_column(String(16))
     sex: Mapped[Sex | None] = mapped_column(_enum(Sex))
     people: Mapped[int] = mapped_column(Integer)
+
+
+class IngestedSubmission(Base):
+    """A form submission (KoBo, ODK, a row of an HXL file) already summed into a crossing count.
+
+    Only its id is kept, never its fields (reference R10: respondent-level rows are reduced to
+    aggregates at ingest), so that a file ingested again, or a later export that repeats the
+    earlier submissions, counts each submission once. Never purged: without it, a re-ingested
+    file would count its people twice.
+    """
+
+    __tablename__ = "ingested_submissions"
+
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), primary_key=True)
+    submission_id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    ingested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class Delivery(FieldRecord):

@@ -31,6 +31,7 @@ from safepassage.storage.models import (
     Delivery,
     FieldRecord,
     Incident,
+    IngestedSubmission,
     Operation,
     RetentionPolicy,
     StockEntry,
@@ -59,6 +60,10 @@ _KEPT_WHOLE = {
     StockEntry.__tablename__: "the stock ledger is kept whole (balances are sums over every line)",
     CorridorStatusChange.__tablename__: (
         "the corridor status history is kept whole (a corridor's status is its latest change)"
+    ),
+    IngestedSubmission.__tablename__: (
+        "the ids of counted form submissions are kept (they hold nothing else, and without "
+        "them an export ingested again would count its people twice)"
     ),
 }
 

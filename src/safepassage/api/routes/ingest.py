@@ -8,6 +8,7 @@ assigned corridors).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from safepassage.api.schemas import (
 )
 from safepassage.errors import DataError, StorageError
 from safepassage.storage.access import Action
+from safepassage.storage.crossing_submissions import reduce_submissions, remember_submissions
 from safepassage.storage.db import Database
 from safepassage.storage.ingest import TABLES, Parsed, Table, parse_records
 from safepassage.storage.models import (
@@ -45,6 +47,7 @@ from safepassage.storage.models import (
     User,
 )
 from safepassage.storage.records import Submitted, retry_on_duplicate, submit_records
+from safepassage.storage.types import utc_now
 
 __all__ = [
     "MAX_BYTES",
@@ -100,11 +103,23 @@ class AccessRefusedError(StorageError):
 
 
 class IngestResult(BaseModel):
+    """What an ingest stored.
+
+    ``rows``: records (submissions) in the file; ``duplicates``: those already stored. For
+    crossings the submissions are summed into counts per corridor, hour and group (R10):
+    ``created`` is the number of counts made and ``counted`` the submissions in them;
+    ``held``: submissions whose hour had not ended, not stored (ingest the export again after
+    ``held_until``). The last three are for crossings only.
+    """
+
     table: str
     dialect: str
     rows: int
     created: int
     duplicates: int
+    counted: int | None = None
+    held: int | None = None
+    held_until: dt.datetime | None = None
 
 
 @contextmanager
@@ -180,14 +195,14 @@ def ingest_file(
         raise DataError(f"{table}: the file has no data rows; export the submissions again")
     items = _validate(parsed, target.schema)
 
+    if table == "crossings":
+        return retry_on_duplicate(
+            lambda: _store_crossings(database, user, operation, parsed, items)
+        )
+
     def work() -> list[Submitted]:
         with database.session() as session:  # one transaction: the whole file or nothing
-            try:
-                rows = to_rows(session, operation, items)
-            except UnknownCorridorError as exc:  # say which row of the file
-                where = parsed.rows[exc.index].where
-                column = parsed.columns.get("corridor", "corridor")
-                raise DataError(f"nothing stored; {where}, column {column}: {exc.reason}") from None
+            rows = _rows(session, operation, parsed, items)
             if target.check is not None:
                 with _refusals():
                     target.check(session, user, rows)
@@ -201,6 +216,55 @@ def ingest_file(
         rows=len(stored),
         created=created,
         duplicates=len(stored) - created,
+    )
+
+
+def _rows(
+    session: Session, operation: Operation, parsed: Parsed, items: Sequence[BaseModel]
+) -> list[dict[str, Any]]:
+    try:
+        return to_rows(session, operation, items)
+    except UnknownCorridorError as exc:  # say which row of the file
+        where = parsed.rows[exc.index].where
+        column = parsed.columns.get("corridor", "corridor")
+        raise DataError(f"nothing stored; {where}, column {column}: {exc.reason}") from None
+
+
+def _store_crossings(
+    database: Database,
+    user: User,
+    operation: Operation,
+    parsed: Parsed,
+    items: Sequence[BaseModel],
+) -> IngestResult:
+    """Sum the file's submissions into counts (R10), store the counts and remember the
+    submissions' ids, in one transaction."""
+    now = utc_now()
+    with database.session() as session:
+        rows = _rows(session, operation, parsed, items)
+        with _refusals():
+            monitor_corridors(session, user, rows)
+        reduced = reduce_submissions(session, operation.id, rows, now=now)
+        stored = []
+        if reduced.counts:
+            stored = submit_records(
+                session,
+                CrossingCount,
+                reduced.counts,
+                user=user,
+                operation_id=operation.id,
+                received_at=now,
+            )
+        remember_submissions(session, operation.id, reduced.counted, now=now)
+    return IngestResult(
+        table="crossings",
+        dialect=parsed.dialect,
+        rows=len(rows),
+        created=sum(s.created for s in stored),
+        duplicates=reduced.duplicates,
+        counted=len(reduced.counted),
+        held=reduced.held,
+        held_until=reduced.held_until,
     )
 
 
@@ -231,6 +295,7 @@ async def _ingest(
 @router.post(
     "/operations/{operation}/ingest/{table}",
     response_model=IngestResult,
+    response_model_exclude_none=True,
     openapi_extra=_BODY,
 )
 async def ingest(
@@ -251,6 +316,7 @@ async def ingest(
 @router.post(
     "/operations/{operation}/crossings/ingest",
     response_model=IngestResult,
+    response_model_exclude_none=True,
     openapi_extra=_BODY,
     tags=["crossings"],
 )

@@ -1,0 +1,88 @@
+"""Summing crossing submissions into hour counts (reference R10): no person lost or added, and
+no window finer than the hour, whatever the submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from safepassage.storage import Database
+from safepassage.storage.crossing_submissions import hour_window, reduce_submissions
+from safepassage.storage.types import Sex
+
+NOW = dt.datetime(2026, 3, 29, 10, 20, tzinfo=dt.UTC)
+
+
+def test_hour_window_widens_to_whole_hours() -> None:
+    at = dt.datetime(2026, 3, 29, 9, 3, tzinfo=dt.UTC)
+    assert hour_window(at, at.replace(minute=4)) == (
+        at.replace(minute=0),
+        at.replace(hour=10, minute=0),
+    )
+    on = at.replace(minute=0)
+    assert hour_window(on, on.replace(hour=12)) == (on, on.replace(hour=12))  # a tally: kept
+    local = dt.datetime(2026, 3, 29, 12, 50, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    assert hour_window(local, local + dt.timedelta(minutes=20)) == (
+        dt.datetime(2026, 3, 29, 9, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 11, tzinfo=dt.UTC),
+    )
+
+
+submission = st.fixed_dictionaries(
+    {
+        "client_id": st.uuids(),
+        "corridor_id": st.sampled_from([1, 2]),
+        "start_min": st.integers(0, 48 * 60),  # minutes before NOW
+        "length_min": st.integers(1, 24 * 60),
+        "group": st.sampled_from(["all", "hospital"]),
+        "age_band": st.sampled_from([None, "0-4", "60+"]),
+        "sex": st.sampled_from([None, Sex.FEMALE, Sex.MALE]),
+        "people": st.integers(0, 500),
+    }
+)
+
+
+def _row(s: dict) -> dict:  # type: ignore[type-arg]
+    start = NOW - dt.timedelta(minutes=s["start_min"])
+    end = min(start + dt.timedelta(minutes=s["length_min"]), NOW)
+    if end <= start:
+        start = end - dt.timedelta(minutes=1)
+    keep = ("client_id", "corridor_id", "group", "age_band", "sex", "people")
+    return {**{k: s[k] for k in keep}, "window_start": start, "window_end": end}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(submission, max_size=40))
+def test_every_person_is_counted_once_or_held(database: Database, subs: list[dict]) -> None:  # type: ignore[type-arg]
+    rows = [_row(s) for s in subs]
+    rows += rows[: len(rows) // 3]  # some submissions twice in the file
+    with database.read() as session:
+        reduced = reduce_submissions(session, 1, rows, now=NOW)
+    first = {r["client_id"]: r for r in reversed(rows)}  # each submission once
+    held = [r for r in first.values() if hour_window(r["window_start"], r["window_end"])[1] > NOW]
+    counted = [r for r in first.values() if r not in held]
+    assert reduced.held == len(held) and reduced.duplicates == len(rows) - len(first)
+    assert sorted(reduced.counted, key=lambda u: u.int) == sorted(
+        (r["client_id"] for r in counted), key=lambda u: u.int
+    )
+    assert sum(c["people"] for c in reduced.counts) == sum(r["people"] for r in counted)
+    for count in reduced.counts:
+        assert count["window_start"].minute == count["window_end"].minute == 0
+        assert count["window_end"] <= NOW
+    fields = ("corridor_id", "window_start", "window_end", "group", "age_band", "sex")
+    cells = [tuple(c[f] for f in fields) for c in reduced.counts]
+    assert len(cells) == len(set(cells))  # one count per cell
+    for row in counted:  # its count holds its window and its attributes
+        start, end = hour_window(row["window_start"], row["window_end"])
+        assert any(
+            (c["corridor_id"], c["window_start"], c["window_end"], c["group"], c["sex"])
+            == (row["corridor_id"], start, end, row["group"], row["sex"])
+            for c in reduced.counts
+        )
+    assert len({c["client_id"] for c in reduced.counts}) == len(reduced.counts)
+    assert all(isinstance(c["client_id"], uuid.UUID) for c in reduced.counts)
