@@ -4,7 +4,8 @@ Every export carries its classification and purpose (reference R6, R11): in HXL 
 row above the header (HXL readers skip rows above the hashtag row), in GeoJSON as a top-level
 ``safepassage`` member. Public crossing figures go only through :func:`public_crossings`
 (reference R2/R3): per corridor, in windows of at least 6 hours that have closed, small counts
-suppressed with complementary suppression.
+suppressed with complementary suppression. A count whose window spans two public windows is
+shared between them by time overlapped (:func:`_apportion`), and the export's notes say so.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import csv
 import datetime as dt
 import io
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,7 @@ from safepassage.storage.operations import current_statuses
 from safepassage.storage.types import Classification, utc_now
 
 __all__ = [
+    "APPORTIONED_NOTE",
     "EXPORT_TABLES",
     "FORMATS",
     "PLACED_TABLES",
@@ -148,7 +151,11 @@ EXPORT_TABLES: dict[str, tuple[type[FieldRecord], dict[str, tuple[str, str]]]] =
 
 @dataclass
 class Export:
-    """A table ready to write: headers, HXL tags, text rows, points, and its metadata."""
+    """A table ready to write: headers, HXL tags, text rows, points, and its metadata.
+
+    ``notes`` says how the figures were made where a reader needs to know (written after the
+    purpose in the CSV's title row and as ``notes`` in the GeoJSON's ``safepassage`` member).
+    """
 
     title: str
     classification: Classification
@@ -158,6 +165,7 @@ class Export:
     rows: list[list[str]]
     points: list[tuple[float, float] | None] = field(default_factory=list)
     generated: dt.datetime = field(default_factory=utc_now)
+    notes: str = ""
 
 
 def _text(value: Any) -> str:
@@ -305,42 +313,113 @@ def export_for(
     return table_export(session, operation, table, visible=visible, classification=level)
 
 
-def _bin_start(moment: dt.datetime, window_h: int) -> dt.datetime:
-    moment = moment.astimezone(dt.UTC)
-    return moment.replace(
-        hour=moment.hour - moment.hour % window_h, minute=0, second=0, microsecond=0
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # a midnight: bins counted from it tile the UTC day
+_US = dt.timedelta(microseconds=1)
+# Counts are apportioned to 6-hour bins, the finest public window, and 12- and 24-hour figures are
+# sums of those: a count inside one 12-hour window then goes to it whole, and the 6-, 12- and
+# 24-hour exports agree with each other (apportioning at each width would differ by rounding)
+_BASE_H = PUBLIC_WINDOWS_H[0]
+APPORTIONED_NOTE = (
+    "a count whose window spans two or more of these windows is shared among them in proportion "
+    "to the time it overlaps each (whole people, the count's total kept), so those windows' "
+    "figures are partly estimated"
+)
+
+
+def _apportion(
+    start_s: NDArray[np.int64],
+    end_s: NDArray[np.int64],
+    people: NDArray[np.int64],
+    *,
+    width_s: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Share each count among the bins its window overlaps, in whole people.
+
+    Bins are ``[b * width_s, (b + 1) * width_s)`` in seconds since the epoch. A count within one
+    bin goes to it whole; one that spans bins is shared by the part of its window overlapping
+    each, rounded by largest remainder so that the shares add up to the count exactly (ties go
+    to the earlier bin).
+
+    Returns
+    -------
+    tuple of arrays
+        ``(count, bin, people)``: one entry per pair of a count and a bin its window overlaps
+        (``end_s`` exclusive), grouped by count, bins ascending within a count.
+    """
+    n = start_s.size
+    first = start_s // width_s
+    spans = (end_s - 1) // width_s - first + 1
+    owner = np.repeat(np.arange(n), spans)
+    group_start = np.cumsum(spans) - spans
+    bins = first[owner] + np.arange(owner.size) - group_start[owner]
+    overlap = np.minimum(end_s[owner], (bins + 1) * width_s) - np.maximum(
+        start_s[owner], bins * width_s
     )
+    quota, remainder = np.divmod(people[owner] * overlap, (end_s - start_s)[owner])
+    short = people - np.add.reduceat(quota, group_start) if n else people
+    # within each count, largest remainder first, then the earlier bin
+    order = np.lexsort((bins, -remainder, owner))
+    rank = np.empty_like(owner)
+    rank[order] = np.arange(owner.size) - group_start[owner[order]]
+    return owner, bins, quota + (rank < short[owner])
 
 
 def _crossing_bins(
     session: Session, operation: Operation, *, now: dt.datetime, window_h: int
 ) -> tuple[dict[tuple[Any, Any], int], list[dt.datetime]]:
-    """Totals per (corridor id, window start) over closed windows only."""
-    width = dt.timedelta(hours=window_h)
+    """People per (corridor id, window start) over the windows that may be published, and those
+    windows in order: closed, and every count overlapping them ended (R3).
+
+    Counts are summed in SQL per corridor and count window, then apportioned to the public
+    windows they overlap (:func:`_apportion`). The windows listed run from the first to the last
+    publishable one that any count overlaps, those between with no count included (zeros);
+    every window after them waits.
+    """
     query = (
         select(
             CrossingCount.corridor_id,
             CrossingCount.window_start,
-            func.max(CrossingCount.window_end),
+            CrossingCount.window_end,
             func.sum(CrossingCount.people),
         )
         .where(CrossingCount.operation_id == operation.id)
-        .group_by(CrossingCount.corridor_id, CrossingCount.window_start)
+        .group_by(CrossingCount.corridor_id, CrossingCount.window_start, CrossingCount.window_end)
     )
-    totals: dict[tuple[Any, Any], int] = defaultdict(int)
-    latest_end: dict[dt.datetime, dt.datetime] = {}
-    for corridor_id, start, end, people in session.execute(query):
-        start_bin = _bin_start(start, window_h)
-        totals[(corridor_id, start_bin)] += int(people)
-        latest_end[start_bin] = max(end, latest_end.get(start_bin, end))
-    closed = {b for b, end in latest_end.items() if b + width <= now and end <= now}
-    totals = defaultdict(int, {key: v for key, v in totals.items() if key[1] in closed})
-    if not closed:
-        return totals, []
-    first, last = min(closed), max(closed)
-    bins = [first + i * width for i in range(int((last - first) / width) + 1)]
-    # a window between closed ones is shown (with zeros) unless it holds a count still running
-    return totals, [b for b in bins if b in closed or b not in latest_end]
+    rows = session.execute(query).all()
+    if not rows:
+        return {}, []
+    n = len(rows)
+    corridor = np.fromiter((r[0] for r in rows), np.int64, n)
+    start_us = np.fromiter(((r[1] - _EPOCH) // _US for r in rows), np.int64, n)
+    end_us = np.fromiter(((r[2] - _EPOCH) // _US for r in rows), np.int64, n)
+    people = np.fromiter((r[3] for r in rows), np.int64, n)
+    # apportion by whole seconds (a sub-second window counts as one second, in its own bin)
+    start_s = start_us // 1_000_000
+    end_s = np.maximum(end_us // 1_000_000, start_s + 1)
+    owner, base_bins, shares = _apportion(start_s, end_s, people, width_s=_BASE_H * 3600)
+    bins = base_bins // (window_h // _BASE_H)
+    # R3: a window is published once it has closed and every count overlapping it has ended. A
+    # count still running overlaps every window from its first to the one still open, so the
+    # windows published are those before the first that is open or overlapped by such a count.
+    now_us = (now - _EPOCH) // _US
+    cutoff = now_us // (window_h * 3_600_000_000)  # the window ``now`` falls in: open
+    running = end_us[owner] > now_us
+    if running.any():
+        cutoff = min(cutoff, int(bins[running].min()))
+    keep = bins < cutoff
+    if not keep.any():
+        return {}, []
+    keys, inverse = np.unique(
+        np.stack([corridor[owner][keep], bins[keep]], axis=1), axis=0, return_inverse=True
+    )
+    sums = np.zeros(len(keys), np.int64)
+    np.add.at(sums, inverse.ravel(), shares[keep])
+    shown = range(int(keys[:, 1].min()), int(keys[:, 1].max()) + 1)
+    width = dt.timedelta(hours=window_h)
+    totals = {
+        (int(c), _EPOCH + int(b) * width): int(v) for (c, b), v in zip(keys, sums, strict=True)
+    }
+    return totals, [_EPOCH + int(b) * width for b in shown]
 
 
 def public_crossings(
@@ -355,16 +434,27 @@ def public_crossings(
     """People crossed per corridor and window, for publication (R2, R3).
 
     Windows tile the UTC day (``window_h`` in 6, 12, 24) and appear only once they have
-    closed and every count in them has ended; each corridor also gets a total row, each window
-    a total over corridors, and the table a grand total, all totals rounded to the nearest 10
-    (they grow from one release to the next). Small counts read ``"<k"``, the entries hidden
-    to protect them ``"x"``.
+    closed and every count overlapping them has ended. A count within one window goes to it
+    whole; one whose window spans windows is shared among them by the time it overlaps each,
+    in whole people keeping its total (the export's ``notes`` say the figures are then partly
+    estimated). Each corridor also gets a total row, each window a total over corridors, and
+    the table a grand total, all totals rounded to the nearest 10 (they grow from one release
+    to the next). Small counts read ``"<k"``, the entries hidden to protect them ``"x"``.
+
+    Raises
+    ------
+    ValueError
+        ``window_h`` not one of 6, 12, 24, or ``now`` without a timezone.
+    DataError
+        ``k`` below 5.
     """
     if window_h not in PUBLIC_WINDOWS_H:
         raise ValueError(f"window_h={window_h}: use one of {PUBLIC_WINDOWS_H} (at least 6 h)")
     if k < PUBLIC_MIN_K:
         raise DataError(f"k={k}: a public export hides counts below {PUBLIC_MIN_K} at least")
     now = now or utc_now()
+    if now.tzinfo is None:
+        raise ValueError(f"now={now.isoformat()}: give a timezone-aware time (UTC)")
     totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h)
     corridors = list(
         session.scalars(
@@ -385,6 +475,7 @@ def public_crossings(
             "#affected+displaced+ind",
         ],
         rows=[],
+        notes=APPORTIONED_NOTE,
     )
     _fill_public_rows(export, table, corridors, bins, window_h=window_h, with_points=with_points)
     return export
@@ -421,10 +512,11 @@ def to_hxl_csv(export: Export) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     generated = export.generated.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    notes = f"notes: {export.notes}; " if export.notes else ""
     writer.writerow(
         [
             f"{export.title}; classification: {export.classification.value}; "
-            f"purpose: {export.purpose}; generated {generated} by safepassage"
+            f"purpose: {export.purpose}; {notes}generated {generated} by safepassage"
         ]
     )
     writer.writerow(export.headers)
@@ -448,14 +540,12 @@ def to_geojson(export: Export) -> dict[str, Any]:
         geometry = None if point is None else {"type": "Point", "coordinates": list(point)}
         properties = dict(zip(export.headers, row, strict=True))
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {
-        "type": "FeatureCollection",
-        "safepassage": {
-            "title": export.title,
-            "classification": export.classification.value,
-            "purpose": export.purpose,
-            "generated": _text(export.generated),
-            "hxl": dict(zip(export.headers, export.tags, strict=True)),
-        },
-        "features": features,
+    metadata = {
+        "title": export.title,
+        "classification": export.classification.value,
+        "purpose": export.purpose,
+        **({"notes": export.notes} if export.notes else {}),
+        "generated": _text(export.generated),
+        "hxl": dict(zip(export.headers, export.tags, strict=True)),
     }
+    return {"type": "FeatureCollection", "safepassage": metadata, "features": features}
