@@ -71,9 +71,8 @@ def main() -> None:
         rows = _export(args.submissions + args.submissions // 10)
         whole = (HEADER + "".join(rows[: args.submissions])).encode()
         later = (HEADER + "".join(rows)).encode()
-        print(
-            f"{args.submissions:,} submissions, {len(whole) / 1e6:.1f} MB, {database.engine.dialect.name}"
-        )
+        backend = database.engine.dialect.name
+        print(f"{args.submissions:,} submissions, {len(whole) / 1e6:.1f} MB, {backend}")
         for label, content in (
             ("first ingest", whole),
             ("same file again", whole),

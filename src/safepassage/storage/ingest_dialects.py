@@ -12,6 +12,8 @@ The dialect is detected, not declared:
   ``group/field`` keys, repeat groups as lists of objects (one record per entry);
 - **ODK Central JSON**: the OData ``{"value": [...]}`` with ``__id``; groups as nested objects,
   geopoints as GeoJSON points;
+- **ODK Central ZIP** ("download all data"): the submissions' CSV and one CSV per repeat group,
+  joined by ``PARENT_KEY``: one record per repeat entry, with its submission's fields;
 - **HXL CSV**: any rows above a hashtag row, read with libhxl.
 
 What comes out (:class:`RawTable`) is the file's own columns and text cells, with each record's
@@ -23,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,11 +48,13 @@ class RawRow:
     cells: list[str]
     own_id: str = ""
     repeat: str = ""  # the repeat-group entry it comes from, e.g. "count[2]" ("" for none)
+    source: str = ""  # the file of a ZIP export it comes from ("" for a single file)
 
     @property
     def where(self) -> str:
-        """``row 5`` or ``row 5 (count[2])``: how error messages name it."""
-        return f"row {self.number}" + (f" ({self.repeat})" if self.repeat else "")
+        """``row 5``, ``row 5 (count[2])`` or ``form-count.csv row 5``: how messages name it."""
+        at = f"{self.source} row {self.number}" if self.source else f"row {self.number}"
+        return at + (f" ({self.repeat})" if self.repeat else "")
 
 
 @dataclass
@@ -237,6 +242,79 @@ def _json(data: Any) -> RawTable:
     return raw
 
 
+# --- ODK Central's ZIP: the submissions' CSV and one CSV per repeat group -------------------
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_MAX_BYTES = 500 * 1024 * 1024  # unpacked: a form export, not a zip bomb
+
+
+def _zip_tables(content: bytes) -> dict[str, list[list[str]]]:
+    """Each CSV of the archive (by name), parsed; other files (media) are skipped."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
+        if sum(m.file_size for m in members) > _ZIP_MAX_BYTES:
+            raise DataError(
+                f"ZIP: its CSV files unpack to more than {_ZIP_MAX_BYTES // 2**20} MB; "
+                "export fewer submissions at a time"
+            )
+        tables = {}
+        for member in members:
+            try:
+                text = archive.read(member).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise DataError(f"ZIP: {member.filename} is not UTF-8; export it again") from None
+            tables[member.filename.rsplit("/", 1)[-1]] = _read_csv(text)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+        raise DataError(f"ZIP: {exc}; download the export again") from None
+    return tables
+
+
+def _odk_zip(content: bytes) -> RawTable:
+    """ODK Central's "all data" ZIP: one record per entry of the repeat groups (nested ones
+    too), carrying the fields of its submission and of the entries it sits in, like a JSON
+    export; a submission without entries is one record itself."""
+    tables = _zip_tables(content)
+    files = {name: _form_csv(t, "odk_csv") for name, t in tables.items() if t and t[0]}
+    mains = [n for n, f in files.items() if "KEY" in f.headers and "PARENT_KEY" not in f.headers]
+    if len(mains) != 1:
+        found = ", ".join(sorted(tables)) or "no CSV file"
+        raise DataError(
+            f"ZIP: expected one ODK Central submissions CSV (with KEY, without PARENT_KEY) and "
+            f"its repeat groups' CSVs; found {found}"
+        )
+    children: dict[str, list[tuple[str, RawRow]]] = {}
+    for name, table in files.items():
+        if "PARENT_KEY" in table.headers and "KEY" in table.headers:
+            parent_col = table.headers.index("PARENT_KEY")
+            for row in table.rows:
+                children.setdefault(row.cells[parent_col], []).append((name, row))
+    headers: dict[str, int] = {}
+    for table in files.values():
+        for header in table.headers:
+            headers.setdefault(header, len(headers))
+
+    def fields(name: str, row: RawRow) -> dict[str, str]:
+        return dict(zip(files[name].headers, row.cells, strict=True))
+
+    def leaves(
+        name: str, row: RawRow, inherited: dict[str, str]
+    ) -> list[tuple[str, RawRow, dict[str, str]]]:
+        own = {**inherited, **{k: v for k, v in fields(name, row).items() if v}}
+        below = children.get(row.own_id, [])
+        if not below:
+            return [(name, row, own)]
+        return [leaf for child, entry in below for leaf in leaves(child, entry, own)]
+
+    raw = RawTable("odk_csv", headers=list(headers), separator="-")
+    main = mains[0]
+    for row in files[main].rows:
+        for name, leaf, values in leaves(main, row, {}):
+            cells = [values.get(h, "") for h in raw.headers]
+            raw.rows.append(RawRow(leaf.number, cells, own_id=leaf.own_id, source=name))
+    return raw
+
+
 def read_export(content: bytes) -> RawTable:
     """Detect the dialect of an export and read it as a plain table of text cells.
 
@@ -245,6 +323,8 @@ def read_export(content: bytes) -> RawTable:
     DataError
         Not UTF-8, malformed JSON, or not a known dialect.
     """
+    if content.startswith(_ZIP_MAGIC):
+        return _odk_zip(content)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:

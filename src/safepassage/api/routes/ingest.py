@@ -178,7 +178,8 @@ def ingest_file(
     table
         One of ``crossings``, ``corridor_status``, ``deliveries``, ``stock``, ``incidents``.
     content
-        The file: KoBoToolbox or ODK Central CSV or JSON, or HXL CSV (detected).
+        The file: KoBoToolbox or ODK Central CSV or JSON, ODK Central's ZIP, or HXL CSV
+        (detected).
 
     Raises
     ------
@@ -274,6 +275,7 @@ _BODY = {
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             "application/json": {"schema": {}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -305,7 +307,8 @@ async def ingest(
     operation: OperationDep,
     table: Annotated[Table, Path(description="the field table the file's records go to")],
 ) -> IngestResult:
-    """Send the export file as the request body (KoBo/ODK CSV or JSON, or HXL CSV).
+    """Send the export file as the request body (KoBo/ODK CSV or JSON, ODK Central's ZIP of
+    the submissions and repeat groups, or HXL CSV).
 
     The dialect is detected. Any bad row rejects the whole file (each problem names its row and
     column); sending the same file again adds nothing. Who may: as for the table's own routes.
