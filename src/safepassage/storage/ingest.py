@@ -7,9 +7,10 @@ write, so an export ingests back as duplicates). The dialect is detected by
 :mod:`safepassage.storage.ingest_dialects`.
 
 Every other column (a respondent's name, a phone number, a device id) is ignored and never
-stored (reference R10: respondent-level rows are reduced to the aggregate fields at ingest).
-Each record's ``client_id`` comes from the submission's own id (with the repeat entry), or, in
-HXL, from ``#meta+id`` or the file's hash and the row number: re-ingesting a file adds nothing.
+stored (reference R10; crossing rows are then summed into counts by
+:mod:`safepassage.storage.crossing_submissions`). Each record's ``client_id`` comes from the
+submission's own id (with the repeat entry), or, in HXL, from ``#meta+id`` or the row's
+content: re-ingesting a file adds nothing.
 """
 
 from __future__ import annotations
