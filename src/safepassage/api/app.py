@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from safepassage import __version__
 from safepassage.api.cache import TTLCache
 from safepassage.api.docs_page import render_docs
-from safepassage.api.problems import install_handlers
+from safepassage.api.problems import install_handlers, problem
 from safepassage.api.routes import (
     alerts,
     corridors,
@@ -25,6 +25,7 @@ from safepassage.api.routes import (
 )
 from safepassage.dashboard import install_dashboard
 from safepassage.storage.db import DEFAULT_DB, Database, open_database
+from safepassage.storage.writer import WriterUnavailableError
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -48,6 +49,8 @@ def create_app(database: Database) -> FastAPI:
     app.state.users_cache = TTLCache(ttl_s=10.0)
     app.state.operations_cache = TTLCache(ttl_s=10.0)
     install_handlers(app)
+    # the most specific handler wins: these are StorageErrors, which would otherwise be a 400
+    app.add_exception_handler(WriterUnavailableError, _unavailable)
     for module in (
         users,
         operations,
@@ -73,6 +76,18 @@ def create_app(database: Database) -> FastAPI:
         return render_docs(app.openapi())
 
     return app
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with ``Retry-After``: the writer's queue is full or the server is shutting down.
+
+    Nothing of the request was stored; a client sends it again (same client ids) after the
+    delay, and the idempotent writes absorb a copy that did get through.
+    """
+    assert isinstance(exc, WriterUnavailableError)
+    response = problem(503, str(exc), retry_after_s=exc.retry_after_s)
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 def create_app_from_env() -> FastAPI:

@@ -109,6 +109,13 @@ class _EventOut(_Out):
     client_id: uuid.UUID
     organisation: str = Field(description="code of the submitting organisation")
     received_at: dt.datetime
+    seq: int | None = Field(
+        default=None,
+        description=(
+            "the record's place in the order records were stored (its audit entry); poll with "
+            "?after= the largest one seen. null only for a row added outside the service"
+        ),
+    )
 
 
 class OrganisationPublic(_Out):

@@ -3,6 +3,10 @@
 A field record (crossing count, delivery, stock entry, incident, corridor status change) carries
 a client-made UUID. Submitting the same UUID again returns the stored row and adds nothing, so
 a team on a bad connection can retry a whole batch safely.
+
+Each record's place in commit order is the sequence number of its ``create`` entry in the audit
+chain (its *seq*): a poller that asks for the records after the largest seq it has seen misses
+none, however late their transactions commit (see :func:`list_records`).
 """
 
 from __future__ import annotations
@@ -11,27 +15,33 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, TypeVar
+from functools import lru_cache, partial
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Float, Table, select
+from sqlalchemy import ColumnElement, Float, Integer, Table, case, cast, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from safepassage.errors import StorageError
 from safepassage.storage import audit, bulk
-from safepassage.storage.models import FieldRecord, User
+from safepassage.storage.models import AuditEntry, AuditHead, FieldRecord, User
 from safepassage.storage.types import utc_now
+from safepassage.storage.writer import number_appended
 
 __all__ = [
+    "CREATE_ACTION",
     "ConflictError",
     "NotFoundError",
+    "Page",
     "Submitted",
+    "create_seqs",
     "list_records",
     "retry_on_duplicate",
     "submit_records",
 ]
 
+# the audit action of the entry a field record gets when stored (a purge adds a "purge" entry)
+CREATE_ACTION = "create"
 R = TypeVar("R", bound=FieldRecord)
 T = TypeVar("T")
 
@@ -49,7 +59,9 @@ class Submitted:
     """A record as stored, and whether this call created it (``False``: a retry, nothing added).
 
     ``values``: for a record this call created, its column values as stored (``id`` included),
-    so a caller can answer without reading the row back; ``None`` for a retry.
+    so a caller can answer without reading the row back, and its ``seq`` (``None`` until its
+    audit entry is appended: a group of the writer appends at its end and numbers it then, see
+    ``writer.number_appended``); ``None`` for a retry.
     """
 
     id: int
@@ -201,8 +213,28 @@ def _insert(
     ids = [str(row["id"]) for row in rows]
     records = list(zip(ids, audit.hash_rows(rows), strict=True))
     actor = audit.Actor(user.id, user.organisation_id)
-    audit.append_hashes(session, actor, "create", table.name, records)
+    head = audit.append_hashes(session, actor, CREATE_ACTION, table.name, records)
+    if head:  # appended now: the entries are the last ones, in the rows' order
+        _number(model, rows, session, head - len(rows) + 1)
+    else:  # deferred by the group-commit writer: numbered when it appends
+        for row in rows:
+            row["seq"] = None
+        number_appended(session, len(rows), partial(_number, model, rows))
     return {row["client_id"]: row for row in rows}
+
+
+def _number(
+    model: type[FieldRecord], rows: Sequence[dict[str, Any]], session: Session, first: int | None
+) -> None:
+    """Give each row the seq of its ``create`` entry: ``first`` for the first row and so on,
+    or, if the writer could not count (``None``), as the log has them."""
+    if first is None:
+        seqs = create_seqs(session, model, [row["id"] for row in rows])
+        for row in rows:
+            row["seq"] = seqs.get(row["id"])
+        return
+    for offset, row in enumerate(rows):
+        row["seq"] = first + offset
 
 
 def retry_on_duplicate(work: Callable[[], T], *, attempts: int = 3) -> T:
@@ -217,6 +249,43 @@ def retry_on_duplicate(work: Callable[[], T], *, attempts: int = 3) -> T:
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class Page(Generic[R]):
+    """Listed records, their seqs (``id -> seq``; a row without an audit entry has none) and,
+    when listed by seq, the ``after`` to ask with next."""
+
+    rows: list[R]
+    seqs: dict[int, int]
+    next_after: int | None = None
+
+
+_IN_CHUNK = 1000  # ids per IN list: far below SQLite's and PostgreSQL's limits on parameters
+
+
+def create_seqs(session: Session, model: type[FieldRecord], ids: Sequence[int]) -> dict[int, int]:
+    """The seq of each record's ``create`` audit entry (its place in commit order), by id.
+
+    One index look-up per record (``ix_audit_log_record``). A record whose entry is not written
+    yet (a group of the writer appends at its end, see ``writer.after_append``) or that was
+    added behind the service's back has none.
+    """
+    found: dict[int, int] = {}
+    table_name = model.__tablename__
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = [str(i) for i in ids[start : start + _IN_CHUNK]]
+        query = select(AuditEntry.record_id, AuditEntry.seq).where(
+            AuditEntry.table_name == table_name,
+            AuditEntry.record_id.in_(chunk),
+            AuditEntry.action == CREATE_ACTION,
+        )
+        for record_id, seq in session.execute(query).tuples():
+            key = int(record_id)
+            # a row whose id was used before by a row destroyed since (SQLite takes the next id
+            # after the largest: a purge of the newest rows frees theirs) has the latest
+            found[key] = max(seq, found.get(key, seq))
+    return found
+
+
 def list_records(
     session: Session,
     model: type[R],
@@ -224,16 +293,87 @@ def list_records(
     operation_id: int,
     visible: ColumnElement[bool],
     since: dt.datetime | None = None,
+    after: int | None = None,
     limit: int = 1000,
     offset: int = 0,
-) -> list[R]:
-    """Records of one operation the caller may see, oldest received first (stable paging).
+) -> Page[R]:
+    """Records of one operation the caller may see, with their seqs.
 
-    ``since`` selects records *received* at or after that time: a client polling for changes
-    also gets late submissions about old events.
+    Parameters
+    ----------
+    since
+        Only records *received* at or after this time (a person's question; late reports of old
+        events included). Not a safe polling cursor: see ``after``.
+    after
+        Only records whose seq is above this one, in seq order, and ``Page.next_after`` is the
+        ``after`` of the next call. Without it, records come oldest received first.
+    limit, offset
+        Paging, in the order above.
+
+    Notes
+    -----
+    ``after`` is the polling cursor. ``received_at`` is stamped when a row is built, and
+    transactions (groups of the writer, several processes, ingests that waited for the lock)
+    commit in another order, so a poller that moves ``since`` to the newest time it has seen
+    can skip a record committed later with an older stamp. A seq is taken under the lock of
+    the audit chain's head, just before the commit, by every transaction that writes (every
+    write is audited), and the lock is held until the commit: the transaction with seq N has
+    committed before another can take N + 1. A snapshot therefore sees every seq up to the
+    newest it sees, and a record committed after it gets a higher seq.
+
+    The query walks the audit log from ``after`` by its primary key and looks each ``create``
+    entry of this table up by the record's primary key: its cost is the entries since
+    ``after`` (all tables and operations), not the table's size. ``next_after`` moves past
+    entries the caller cannot see once a page is not full, so a quiet operation's poller does
+    not walk a busy one's entries again and again.
     """
-    query = select(model).where(model.operation_id == operation_id, visible)
+    if after is None:
+        query = select(model).where(model.operation_id == operation_id, visible)
+        if since is not None:
+            query = query.where(model.received_at >= since)
+        query = query.order_by(model.received_at, model.id).offset(offset).limit(limit)
+        rows = list(session.scalars(query))
+        return Page(rows, create_seqs(session, model, [row.id for row in rows]))
+    # read first: on a connection that is not one snapshot (READ COMMITTED), every entry up to
+    # this head has committed before the query below starts
+    head = session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
+    entry, table_name = AuditEntry, model.__tablename__
+    # The join key is NULL for other tables' entries, which selects this table's: their record
+    # ids are not all integers (composite keys read "a:b"), and PostgreSQL would refuse to cast
+    # them. No separate "table_name = …" term: with one, SQLite reads every entry of the table
+    # through ix_audit_log_record and sorts them, instead of walking seq from `after`.
+    record_id = case((entry.table_name == table_name, cast(entry.record_id, Integer)))
+    # the create entry of a row destroyed since has a later entry (its purge): its id may be a
+    # new row's now (see create_seqs), which has its own create entry
+    later = aliased(AuditEntry)
+    superseded = (
+        select(later.seq)
+        .where(
+            later.table_name == table_name,
+            later.record_id == entry.record_id,
+            later.seq > entry.seq,
+        )
+        .exists()
+    )
+    listed = (
+        select(model, entry.seq)
+        .select_from(entry)
+        .join(model, model.id == record_id)
+        .where(
+            entry.seq > after,
+            entry.action == CREATE_ACTION,
+            model.operation_id == operation_id,
+            visible,
+            ~superseded,
+        )
+    )
     if since is not None:
-        query = query.where(model.received_at >= since)
-    query = query.order_by(model.received_at, model.id).offset(offset).limit(limit)
-    return list(session.scalars(query))
+        listed = listed.where(model.received_at >= since)
+    listed = listed.order_by(entry.seq).offset(offset).limit(limit)
+    found = session.execute(listed).tuples().all()
+    seqs = {row.id: seq for row, seq in found}
+    last = found[-1][1] if found else head
+    # a full page: there may be more, go on from its last; else every entry up to the head was
+    # looked at, and one committed later has a higher seq
+    next_after = last if len(found) == limit else max(head, last)
+    return Page([row for row, _ in found], seqs, next_after)

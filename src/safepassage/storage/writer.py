@@ -19,13 +19,21 @@ functions of the session, so running one again does the same work). A unique-key
 what a concurrent writer in another process causes (see ``records.retry_on_duplicate``): that
 job is run again too, up to three times, and then finds the stored copy; so is one that a
 PostgreSQL deadlock with another process's group chose to abort.
+
+The queue is bounded by the records waiting in it (:data:`DEFAULT_MAX_WAITING_ROWS`): past
+that, :meth:`GroupCommit.submit` refuses at once with :class:`WriterBusyError` (the API answers
+503 with ``Retry-After``), rather than letting memory and every caller's wait grow without
+limit. A job is either refused or run: :meth:`GroupCommit.close` runs every job accepted before
+it, and one that could not run in time gets :class:`WriterClosedError`, never silence.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
+import math
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -34,18 +42,111 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from safepassage.errors import StorageError
 from safepassage.storage import audit
 
 if TYPE_CHECKING:
     from safepassage.storage.db import Database
 
-__all__ = ["GroupCommit", "Job"]
+__all__ = [
+    "DEFAULT_MAX_WAITING_ROWS",
+    "GroupCommit",
+    "Job",
+    "WriterBusyError",
+    "WriterClosedError",
+    "WriterUnavailableError",
+    "after_append",
+    "number_appended",
+]
 
 T = TypeVar("T")
 Job = Callable[[Session], T]
 
 _log = logging.getLogger(__name__)
 _ATTEMPTS = 3  # as records.retry_on_duplicate
+# About 10-20 s of work at the measured 12,000-19,000 records/s (docs/service.md,
+# "Performance") and ~250 MB of parsed crossing counts (~1.3 kB each): a longer queue only
+# makes every caller wait longer for the same throughput
+DEFAULT_MAX_WAITING_ROWS = 200_000
+_RETRY_AFTER_S = (1, 60)  # the range of the Retry-After a refusal for overload suggests
+_CLOSED_RETRY_AFTER_S = 5  # a restarting server is back in a few seconds
+_AFTER_APPEND = "safepassage_writer_after_append"
+_NUMBERED = "safepassage_writer_numbered"
+
+
+class WriterUnavailableError(StorageError):
+    """The writer takes no more work for now; ``retry_after_s``: when to try again.
+
+    Nothing of the refused job was stored: a client sends the same records again (same
+    ``client_id``), which the idempotent writes absorb.
+    """
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class WriterBusyError(WriterUnavailableError):
+    """The queue holds its bound of records waiting (overload)."""
+
+
+class WriterClosedError(WriterUnavailableError):
+    """The writer is closing or closed (the server is shutting down)."""
+
+
+def after_append(session: Session, callback: Callable[[Session], None]) -> None:
+    """Call ``callback(session)`` once the audit entries appended so far are in the chain.
+
+    A group of the writer appends its jobs' entries together at its end (``audit.defer``),
+    so a job cannot read its entries' seqs while it runs: the callback then runs in the same
+    transaction after that append, before the commit (and is forgotten with its job if the job
+    fails). Outside a group the entries are appended at once and the callback runs now.
+    """
+    callbacks: list[Callable[[Session], None]] | None = session.info.get(_AFTER_APPEND)
+    if callbacks is None:
+        callback(session)
+    else:
+        callbacks.append(callback)
+
+
+Numbering = Callable[[Session, int | None], None]
+
+
+def number_appended(session: Session, entries: int, callback: Numbering) -> None:
+    """Call ``callback(session, first)`` once the ``entries`` audit entries the caller has just
+    appended (one ``audit.append_hashes`` call, deferred by a group of the writer) are in the
+    chain: their seqs are ``first``, ``first + 1``, … in the order given.
+
+    The group appends its entries in the order they were deferred, ending at the seq that
+    ``audit.flush_deferred`` returns; knowing the size of every deferred append, the writer
+    counts back from there without reading the log. ``first`` is ``None`` when it cannot: a job
+    of the group appended without saying how many entries (the callback then reads the log),
+    or the session is not a group's (called at once).
+    """
+    numbered: list[_Numbered] | None = session.info.get(_NUMBERED)
+    if numbered is None:
+        callback(session, None)
+        return
+    numbered.append(_Numbered(audit.deferred_mark(session) - 1, entries, callback))
+
+
+@dataclass(frozen=True)
+class _Numbered:
+    index: int  # of the append among the transaction's deferred ones
+    entries: int
+    callback: Numbering
+
+
+def _number(session: Session, numbered: list[_Numbered], appends: int, head: int) -> None:
+    """Tell each numbered append its first seq (see :func:`number_appended`)."""
+    if [n.index for n in numbered] != list(range(appends)):
+        for n in numbered:
+            n.callback(session, None)
+        return
+    first = head - sum(n.entries for n in numbered) + 1
+    for n in numbered:
+        n.callback(session, first)
+        first += n.entries
 
 
 def _transient(error: BaseException) -> bool:
@@ -82,55 +183,144 @@ class GroupCommit:
     max_rows
         A group stops growing once its jobs carry this many records, so that one transaction
         stays short; a single larger job still runs alone.
+    max_waiting_rows
+        The most records waiting in the queue (not counting the group being written); a job
+        that would go past it is refused with :class:`WriterBusyError`. A job larger than the
+        bound is taken when nothing waits, so that any job can get through.
     """
 
-    def __init__(self, database: Database, *, max_rows: int = 10_000) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        max_rows: int = 10_000,
+        max_waiting_rows: int = DEFAULT_MAX_WAITING_ROWS,
+    ) -> None:
+        if max_rows < 1 or max_waiting_rows < 1:
+            msg = f"max_rows ({max_rows}) and max_waiting_rows ({max_waiting_rows}) must be >= 1"
+            raise ValueError(msg)
         self._database = database
         self._max_rows = max_rows
-        self._queue: queue.SimpleQueue[_Pending[Any] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="safepassage-writer", daemon=True)
+        self._max_waiting = max_waiting_rows
+        # one lock for the queue, its count of records and the closed flag: a job is either
+        # refused or queued before close() looks, never lost behind the thread's exit
+        self._lock = threading.Condition(threading.Lock())
+        self._jobs: deque[_Pending[Any]] = deque()
+        self._waiting = 0  # records in self._jobs
+        self._rows_per_s = 10_000.0  # measured as groups commit; guides Retry-After
         self._closed = False
+        self._thread = threading.Thread(target=self._run, name="safepassage-writer", daemon=True)
         self._thread.start()
+
+    @property
+    def waiting_rows(self) -> int:
+        """Records queued and not yet taken by the writer thread."""
+        return self._waiting
 
     def submit(self, job: Job[T], *, rows: int = 1) -> Future[T]:
         """Queue ``job``; the future has its result once the transaction holding it committed.
 
-        ``rows`` is how many records the job writes (it bounds the group's size). A queued job
-        runs even if its caller stops waiting (a client that hung up retries with the same
-        client ids, which the idempotent writes absorb).
+        ``rows`` is how many records the job writes (it bounds the group's size and the
+        queue). A queued job runs even if its caller stops waiting (a client that hung up
+        retries with the same client ids, which the idempotent writes absorb).
+
+        Raises
+        ------
+        WriterBusyError
+            The queue already holds ``max_waiting_rows`` records (this job would pass it).
+        WriterClosedError
+            The writer is closing.
         """
-        if self._closed:
-            raise RuntimeError("the writer is closed")
         pending: _Pending[T] = _Pending(job, rows)
         pending.future.set_running_or_notify_cancel()
-        self._queue.put(pending)
+        with self._lock:
+            if self._closed:
+                msg = "the server is shutting down and stores nothing more; send it again shortly"
+                raise WriterClosedError(msg, retry_after_s=_CLOSED_RETRY_AFTER_S)
+            if self._waiting and self._waiting + rows > self._max_waiting:
+                raise WriterBusyError(self._busy_message(rows), retry_after_s=self._retry_after())
+            self._jobs.append(pending)
+            self._waiting += rows
+            self._lock.notify()
         return pending.future
 
-    def close(self, *, timeout_s: float = 30.0) -> None:
-        """Finish the queued jobs, then stop the thread."""
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
-            self._thread.join(timeout_s)
+    def _busy_message(self, rows: int) -> str:
+        return (
+            f"the server is busy: {self._waiting:,} records are waiting to be stored (at most "
+            f"{self._max_waiting:,}); nothing of these {rows:,} was stored, send them again "
+            "with the same client_id later"
+        )
 
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            first = self._queue.get()
-            if first is None:
-                return
+    def _retry_after(self) -> int:
+        """Seconds until the queue has drained at the recent rate (1 to 60)."""
+        low, high = _RETRY_AFTER_S
+        return min(high, max(low, math.ceil(self._waiting / self._rows_per_s)))
+
+    def close(self, *, timeout_s: float = 30.0) -> None:
+        """Refuse new jobs, finish the queued ones, then stop the thread.
+
+        If the thread has not finished within ``timeout_s`` (a group stuck on a lock, a very
+        long queue), the jobs it has not taken yet get :class:`WriterClosedError`, and the
+        group it is writing still answers its callers; the thread then stops.
+        """
+        with self._lock:
+            self._closed = True
+            self._lock.notify()
+        self._thread.join(timeout_s)
+        if not self._thread.is_alive():
+            return
+        with self._lock:
+            left = list(self._jobs)
+            self._jobs.clear()
+            self._waiting = 0
+        if not left:
+            return
+        rows = sum(p.rows for p in left)
+        _log.error(
+            "the writer did not finish within %.0f s: %d queued writes (%d records) refused; "
+            "their clients must send them again",
+            timeout_s,
+            len(left),
+            rows,
+        )
+        msg = (
+            f"the server shut down before storing this ({timeout_s:.0f} s were not enough); "
+            "nothing of it was stored, send it again with the same client_id"
+        )
+        for pending in left:
+            pending.future.set_exception(
+                WriterClosedError(msg, retry_after_s=_CLOSED_RETRY_AFTER_S)
+            )
+
+    def _take(self) -> list[_Pending[Any]] | None:
+        """The next group: every job waiting, up to ``max_rows`` records; ``None``: stop."""
+        with self._lock:
+            while not self._jobs:
+                if self._closed:
+                    return None
+                self._lock.wait()
+            first = self._jobs.popleft()
             group, rows = [first], first.rows
-            while rows < self._max_rows:  # take whatever else is waiting, without waiting
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True  # closing: finish this group, then stop
-                    break
+            while rows < self._max_rows and self._jobs:
+                more = self._jobs.popleft()
                 group.append(more)
                 rows += more.rows
-            self._run_all(group)
+            self._waiting -= rows
+            return group
+
+    def _run(self) -> None:
+        while (group := self._take()) is not None:
+            started = time.perf_counter()
+            try:
+                self._run_all(group)
+            except Exception as error:  # a bug: answer the callers, keep the thread alive
+                _log.exception("the writer failed on a group of %d writes", len(group))
+                for pending in group:
+                    if not pending.future.done():
+                        pending.future.set_exception(error)
+            rows = sum(p.rows for p in group)
+            rate = rows / max(time.perf_counter() - started, 1e-6)
+            self._rows_per_s = 0.8 * self._rows_per_s + 0.2 * rate
 
     def _run_all(self, group: list[_Pending[Any]]) -> None:
         """Run jobs until each has its result or its exception: first all in one transaction;
@@ -165,6 +355,9 @@ class GroupCommit:
         try:
             with self._database.session() as session:
                 audit.defer(session)  # one append to the chain for the whole group
+                callbacks: list[Callable[[Session], None]] = []
+                numbered: list[_Numbered] = []
+                session.info[_AFTER_APPEND], session.info[_NUMBERED] = callbacks, numbered
                 for pending in group:
                     if not careful:
                         try:
@@ -177,7 +370,12 @@ class GroupCommit:
                         failed.append((pending, outcome.error))
                     else:
                         done.append((pending, outcome.value))
-                audit.flush_deferred(session)
+                appends = audit.deferred_mark(session)
+                head = audit.flush_deferred(session)
+                del session.info[_AFTER_APPEND], session.info[_NUMBERED]
+                _number(session, numbered, appends, head)
+                for callback in callbacks:
+                    callback(session)
         except _GroupJobError as failure:
             return failure.job, failure.error
         except BaseException as error:  # the commit (or the chain's append) failed
@@ -196,13 +394,16 @@ class GroupCommit:
 
     @staticmethod
     def _run_one(session: Session, pending: _Pending[Any]) -> _Done | _Failure:
+        callbacks: list[Callable[[Session], None]] = session.info[_AFTER_APPEND]
+        numbered: list[_Numbered] = session.info[_NUMBERED]
         while True:
-            mark = audit.deferred_mark(session)
+            marks = audit.deferred_mark(session), len(callbacks), len(numbered)
             try:
                 with session.begin_nested():
                     return _Done(pending.job(session))
             except Exception as error:  # handed to the job's caller
-                audit.drop_deferred_after(session, mark)
+                audit.drop_deferred_after(session, marks[0])  # with what the job registered
+                del callbacks[marks[1] :], numbered[marks[2] :]
                 pending.attempts += 1
                 if not (_transient(error) and pending.attempts < _ATTEMPTS):
                     return _Failure(error)

@@ -30,9 +30,17 @@ from safepassage.api.schemas import BatchIn, BatchOut
 from safepassage.storage import access
 from safepassage.storage.access import Action
 from safepassage.storage.models import Corridor, FieldRecord, Operation, Organisation, User
-from safepassage.storage.records import Submitted, list_records, submit_records
+from safepassage.storage.records import Submitted, create_seqs, list_records, submit_records
+from safepassage.storage.writer import after_append
 
-__all__ = ["RecordKind", "UnknownCorridorError", "add_record_routes", "public_rows", "to_rows"]
+__all__ = [
+    "NEXT_AFTER_HEADER",
+    "RecordKind",
+    "UnknownCorridorError",
+    "add_record_routes",
+    "public_rows",
+    "to_rows",
+]
 
 Check = Callable[[Session, User, Sequence[dict[str, Any]]], None]
 
@@ -138,9 +146,16 @@ def _public_created(
 
 
 def public_rows(
-    session: Session, schema: type[BaseModel], rows: Sequence[FieldRecord]
+    session: Session,
+    schema: type[BaseModel],
+    rows: Sequence[FieldRecord],
+    *,
+    seqs: Mapping[int, int] | None = None,
 ) -> list[Any]:
-    """Response bodies for stored rows: corridor and organisation ids shown as their codes."""
+    """Response bodies for stored rows: corridor and organisation ids shown as their codes,
+    and each row's seq (``seqs`` by id, else read from the audit log)."""
+    if seqs is None:
+        seqs = create_seqs(session, type(rows[0]), [r.id for r in rows]) if rows else {}
     corridor_ids = {getattr(r, "corridor_id", None) for r in rows} - {None}
     org_ids = {r.organisation_id for r in rows}
     corridors = dict(
@@ -159,6 +174,7 @@ def public_rows(
     for row in rows:
         values = {c.key: getattr(row, c.key) for c in row.__table__.columns}
         values["organisation"] = orgs[row.organisation_id]
+        values["seq"] = seqs.get(row.id)
         if "corridor_id" in values:
             values["corridor"] = corridors.get(values["corridor_id"])
         out.append(schema.model_validate(values))
@@ -175,7 +191,8 @@ def _store(
 ) -> tuple[list[Submitted], Any]:
     """Validate against the operation, check rights, store (a job for the writer thread).
 
-    Returns the acknowledgements and, for a single item, its stored record's public form.
+    Returns the acknowledgements and, for a single item, its stored record's public form
+    (its seq filled in once the group's audit entries are appended, before the commit).
     """
     rows = to_rows(session, operation, items, codes=codes)
     if kind.check is not None:
@@ -188,10 +205,22 @@ def _store(
         if values is not None:
             corridor = getattr(items[0], "corridor", None)
             single = _public_created(session, kind.public, values, corridor, codes)
-        else:  # a retry: the stored copy
+            after_append(session, partial(_seq_from_values, single, values))
+        else:  # a retry: the stored copy (perhaps created by a write of this same group)
             row = session.get_one(model, stored[0].id)
-            single = public_rows(session, kind.public, [row])[0]
+            single = public_rows(session, kind.public, [row], seqs={})[0]
+            after_append(session, partial(_seq_from_log, model, single))
     return stored, single
+
+
+def _seq_from_values(body: Any, values: Mapping[str, Any], session: Session) -> None:
+    """The seq the writer gave the record just created (``records.submit_records``)."""
+    body.seq = values.get("seq")
+
+
+def _seq_from_log(model: type[FieldRecord], body: Any, session: Session) -> None:
+    """The seq of a record created earlier (retries are rare: one query each)."""
+    body.seq = create_seqs(session, model, [body.id]).get(body.id)
 
 
 async def _submit(
@@ -254,27 +283,43 @@ def _add_submit_routes(router: APIRouter, kind: RecordKind, path: str, label: st
     )
 
 
+NEXT_AFTER_HEADER = "X-Next-After"
+_AFTER = (
+    "poll: only records stored after this seq, in the order they were stored; start at 0 and "
+    f"pass the answer's {NEXT_AFTER_HEADER} header (or the largest seq seen) next time"
+)
+_SINCE = (
+    "only records received at or after this time, oldest received first (for people; to poll "
+    "without missing records, use after)"
+)
+
+
 def _add_list_route(router: APIRouter, kind: RecordKind, path: str, label: str) -> None:
     def list_all(
         database: DatabaseDep,
         user: CurrentUser,
         operation: OperationDep,
-        since: Annotated[AwareDatetime | None, Query(description="received at or after")] = None,
+        response: Response,
+        since: Annotated[AwareDatetime | None, Query(description=_SINCE)] = None,
+        after: Annotated[int | None, Query(ge=0, le=2**31 - 1, description=_AFTER)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
         offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     ) -> Any:
         with database.read() as session:
             visible = access.visible_rows(session, kind.model, operation, user)
-            rows = list_records(
+            page = list_records(
                 session,
                 kind.model,
                 operation_id=operation.id,
                 visible=visible,
                 since=since,
+                after=after,
                 limit=limit,
                 offset=offset,
             )
-            return public_rows(session, kind.public, rows)
+            if page.next_after is not None:
+                response.headers[NEXT_AFTER_HEADER] = str(page.next_after)
+            return public_rows(session, kind.public, page.rows, seqs=page.seqs)
 
     public_schema: Any = kind.public
     router.add_api_route(
@@ -283,6 +328,16 @@ def _add_list_route(router: APIRouter, kind: RecordKind, path: str, label: str) 
         methods=["GET"],
         response_model=list[public_schema],
         summary=f"List the {label} your organisation may see",
+        responses={
+            200: {
+                "headers": {
+                    NEXT_AFTER_HEADER: {
+                        "description": "with after: the after of the next poll",
+                        "schema": {"type": "integer"},
+                    }
+                }
+            }
+        },
     )
 
 
