@@ -86,11 +86,19 @@ class _Out(BaseModel):
 
 
 MAX_WINDOW = dt.timedelta(hours=24)
+# a count's window as stored: ingest widens a form's windows to whole hours (R10), so a 24-hour
+# tally off the hour becomes 25 hours, and an export of it must ingest back
+MAX_STORED_WINDOW = MAX_WINDOW + dt.timedelta(hours=1)
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # older: a device clock never set
 
 
 def _not_future(value: dt.datetime, name: str) -> dt.datetime:
+    """A time that happened: not ahead of the server's clock by more than the skew, and not
+    before 2000 (both come from a wrong device clock)."""
     if value - utc_now() > FUTURE_SKEW:
         raise ValueError(f"{name} {value.isoformat()} is in the future; check the device clock")
+    if value < EARLIEST:
+        raise ValueError(f"{name} {value.isoformat()} is before 2000; check the device clock")
     return value
 
 
@@ -217,7 +225,7 @@ class CrossingCreate(_In):
     def _window(self) -> CrossingCreate:
         if self.window_end <= self.window_start:
             raise ValueError("window_end must be after window_start")
-        if self.window_end - self.window_start > MAX_WINDOW:
+        if self.window_end - self.window_start > MAX_STORED_WINDOW:
             raise ValueError("a crossing count's window is at most 24 hours; split longer ones")
         _not_future(self.window_start, "window_start")
         # a window still running counts only once it ends: its end moves "as of" everywhere

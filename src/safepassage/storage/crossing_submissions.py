@@ -16,20 +16,20 @@ hour is over. A tally already on the hour (a monitor's 06:00–12:00 count) is u
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from safepassage.storage.models import CrossingCount, IngestedSubmission
 
-__all__ = ["Reduced", "hour_window", "reduce_submissions", "remember_submissions"]
+__all__ = ["MAX_PEOPLE", "Reduced", "count_submissions", "hour_window"]
 
-_NAMESPACE = uuid.UUID("0d5e2a9c-51f4-4a8e-9b7e-3c1f6e2d8a40")  # safepassage summed counts
+MAX_PEOPLE = 1_000_000  # in one count, as the API takes it (api/schemas.py CrossingCreate)
 _HOUR = dt.timedelta(hours=1)
 _CHUNK = 900  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -38,8 +38,8 @@ _CHUNK = 900  # ids per IN (...) list: well under SQLite's bound-parameter limit
 class Reduced:
     """What a file's crossing rows come to.
 
-    ``counts``: crossing-count rows to store (column values with a ``client_id`` made from
-    their submissions' ids); ``counted``: the submissions summed into them; ``duplicates``:
+    ``counts``: crossing-count rows to store (column values with a random ``client_id``);
+    ``counted``: the submissions summed into them (and recorded as counted); ``duplicates``:
     submissions counted by an earlier ingest (or twice in this file); ``held``: submissions
     whose hour has not ended, countable from ``held_until``.
     """
@@ -52,11 +52,13 @@ class Reduced:
 
 
 def hour_window(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The window widened to whole UTC hours: ``10:03–10:04`` is ``10:00–11:00``."""
-    first = start.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    last = end.astimezone(dt.UTC)
-    top = last.replace(minute=0, second=0, microsecond=0)
-    return first, (top if top == last else top + _HOUR)
+    """The window widened to whole hours of its own clock (start down, end up), in UTC:
+    ``10:03–10:04`` is ``10:00–11:00``, and a tally on the hour in a half-hour zone
+    (``06:00–12:00+04:30``) is kept as it is."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    top = end.replace(minute=0, second=0, microsecond=0)
+    last = top if top == end else top + _HOUR
+    return first.astimezone(dt.UTC), last.astimezone(dt.UTC)
 
 
 def _chunks(values: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
@@ -88,23 +90,39 @@ def _known(session: Session, operation_id: int, ids: Sequence[uuid.UUID]) -> set
     return known
 
 
-def _count_id(operation_id: int, members: list[uuid.UUID]) -> uuid.UUID:
-    """The same submissions always make the same count id (a concurrent ingest of the same
-    file then collides on it and is run again, finding them counted)."""
-    digest = hashlib.sha256()
-    for member in sorted(members, key=lambda m: m.int):
-        digest.update(member.bytes)
-    return uuid.uuid5(_NAMESPACE, f"{operation_id}:{digest.hexdigest()}")
+def _claim(
+    session: Session, operation_id: int, ids: Sequence[uuid.UUID], now: dt.datetime
+) -> set[uuid.UUID]:
+    """Record these submissions as counted and return those this call recorded: the others
+    were counted by an ingest that committed first. On PostgreSQL a concurrent ingest of the
+    same submissions waits here for the first to commit and then skips them, so any number of
+    overlapping uploads count each submission once without failing."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        make(IngestedSubmission)
+        .on_conflict_do_nothing()
+        .returning(IngestedSubmission.submission_id)
+    )
+    claimed: set[uuid.UUID] = set()
+    ordered = sorted(ids, key=lambda i: i.int)  # one key order: overlapping claims cannot deadlock
+    for chunk in _chunks(ordered):
+        rows = [
+            {"operation_id": operation_id, "submission_id": i, "ingested_at": now} for i in chunk
+        ]
+        claimed.update(session.scalars(statement, rows))
+    return claimed
 
 
-def reduce_submissions(
+def count_submissions(
     session: Session,
     operation_id: int,
     rows: Sequence[Mapping[str, Any]],
     *,
     now: dt.datetime,
 ) -> Reduced:
-    """Sum the submissions not counted yet into counts per corridor, hour window and group.
+    """Claim the submissions not counted yet and sum them into counts per corridor, hour window,
+    group, age band and sex; the caller stores the counts in the same transaction.
 
     Parameters
     ----------
@@ -113,58 +131,54 @@ def reduce_submissions(
         ``window_end``, ``group``, ``age_band``, ``sex``, ``people``), one per submission.
     now
         The server's time: a window widened past it is held.
+
+    Notes
+    -----
+    A count holds at most :data:`MAX_PEOPLE` people (what a single count may hold); a larger sum
+    is split into several counts of the same cell. Count ids are random: they must not tell
+    which submissions a count holds.
     """
     known = _known(session, operation_id, [row["client_id"] for row in rows])
-    sums: dict[tuple[Any, ...], tuple[int, list[uuid.UUID]]] = {}
+    fresh: dict[uuid.UUID, tuple[tuple[Any, ...], int]] = {}
     duplicates = held = 0
     held_until: dt.datetime | None = None
     for row in rows:
         submission = row["client_id"]
-        if submission in known:
-            duplicates += 1
+        if submission in known or submission in fresh:
+            duplicates += 1  # counted before, or twice in this file
             continue
-        known.add(submission)  # the same submission twice in one file counts once
         start, end = hour_window(row["window_start"], row["window_end"])
         if end > now:
             held += 1
             held_until = end if held_until is None else max(held_until, end)
+            known.add(submission)
             continue
         key = (row["corridor_id"], start, end, row["group"], row["age_band"], row["sex"])
-        people, members = sums.get(key, (0, []))
-        members.append(submission)
-        sums[key] = (people + int(row["people"]), members)
-    counts = []
+        fresh[submission] = (key, int(row["people"]))
+    claimed = _claim(session, operation_id, list(fresh), now)
+    duplicates += len(fresh) - len(claimed)
+    cells: dict[tuple[Any, ...], list[int]] = {}  # the cell's counts, the last one still filling
     counted: list[uuid.UUID] = []
-    for (corridor_id, start, end, group, age_band, sex), (people, members) in sums.items():
-        counts.append(
-            {
-                "client_id": _count_id(operation_id, members),
-                "corridor_id": corridor_id,
-                "window_start": start,
-                "window_end": end,
-                "group": group,
-                "age_band": age_band,
-                "sex": sex,
-                "people": people,
-            }
-        )
-        counted.extend(members)
+    for submission, (key, people) in fresh.items():
+        if submission not in claimed:
+            continue
+        counted.append(submission)
+        sums = cells.setdefault(key, [0])
+        if sums[-1] + people > MAX_PEOPLE:
+            sums.append(0)
+        sums[-1] += people
+    counts = [
+        {
+            "client_id": uuid.uuid4(),
+            "corridor_id": corridor_id,
+            "window_start": start,
+            "window_end": end,
+            "group": group,
+            "age_band": age_band,
+            "sex": sex,
+            "people": people,
+        }
+        for (corridor_id, start, end, group, age_band, sex), sums in cells.items()
+        for people in sums
+    ]
     return Reduced(counts, counted, duplicates, held, held_until)
-
-
-def remember_submissions(
-    session: Session, operation_id: int, ids: Sequence[uuid.UUID], *, now: dt.datetime
-) -> None:
-    """Record that these submissions are counted, in the transaction that stores their counts.
-
-    On PostgreSQL a concurrent ingest of the same submissions waits here for this one, then
-    fails on the key and is run again (``records.retry_on_duplicate``), finding them counted.
-    """
-    if ids:
-        session.execute(
-            insert(IngestedSubmission),
-            [
-                {"operation_id": operation_id, "submission_id": i, "ingested_at": now}
-                for i in sorted(ids, key=lambda m: m.int)
-            ],
-        )

@@ -33,7 +33,7 @@ from safepassage.api.schemas import (
 )
 from safepassage.errors import DataError, StorageError
 from safepassage.storage.access import Action
-from safepassage.storage.crossing_submissions import reduce_submissions, remember_submissions
+from safepassage.storage.crossing_submissions import count_submissions
 from safepassage.storage.db import Database
 from safepassage.storage.ingest import TABLES, Parsed, Table, parse_records
 from safepassage.storage.models import (
@@ -197,9 +197,7 @@ def ingest_file(
     items = _validate(parsed, target.schema)
 
     if table == "crossings":
-        return retry_on_duplicate(
-            lambda: _store_crossings(database, user, operation, parsed, items)
-        )
+        return _store_crossings(database, user, operation, parsed, items)
 
     def work() -> list[Submitted]:
         with database.session() as session:  # one transaction: the whole file or nothing
@@ -238,14 +236,15 @@ def _store_crossings(
     parsed: Parsed,
     items: Sequence[BaseModel],
 ) -> IngestResult:
-    """Sum the file's submissions into counts (R10), store the counts and remember the
-    submissions' ids, in one transaction."""
+    """Sum the file's submissions not counted yet into counts (R10) and store them with the
+    submissions' ids, in one transaction (no retry needed: concurrent ingests of the same
+    submissions wait for each other on their ids, see ``count_submissions``)."""
     now = utc_now()
     with database.session() as session:
         rows = _rows(session, operation, parsed, items)
         with _refusals():
             monitor_corridors(session, user, rows)
-        reduced = reduce_submissions(session, operation.id, rows, now=now)
+        reduced = count_submissions(session, operation.id, rows, now=now)
         stored = []
         if reduced.counts:
             stored = submit_records(
@@ -256,7 +255,6 @@ def _store_crossings(
                 operation_id=operation.id,
                 received_at=now,
             )
-        remember_submissions(session, operation.id, reduced.counted, now=now)
     return IngestResult(
         table="crossings",
         dialect=parsed.dialect,
