@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from safepassage.model.scenario import CorridorStatus
+from safepassage.storage.crossing_submissions import hour_window
 from safepassage.storage.types import (
     Classification,
     IncidentType,
@@ -86,8 +87,10 @@ class _Out(BaseModel):
 
 
 MAX_WINDOW = dt.timedelta(hours=24)
-# a count's window as stored: ingest widens a form's windows to whole hours (R10), so a 24-hour
-# tally off the hour becomes 25 hours, and an export of it must ingest back
+# the longest window stored: ingest widens a form's windows to whole hours of their clock (R10),
+# so a 24-hour tally off the hour becomes 25 hours (and an export of it must ingest back). The
+# API takes a window only if it is no longer than this once widened, so no stored count, as
+# given or as widened, lasts longer (the public export's settle relies on it).
 MAX_STORED_WINDOW = MAX_WINDOW + dt.timedelta(hours=1)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # older: a device clock never set
 
@@ -225,11 +228,15 @@ class CrossingCreate(_In):
     def _window(self) -> CrossingCreate:
         if self.window_end <= self.window_start:
             raise ValueError("window_end must be after window_start")
-        if self.window_end - self.window_start > MAX_STORED_WINDOW:
-            raise ValueError("a crossing count's window is at most 24 hours; split longer ones")
         _not_future(self.window_start, "window_start")
         # a window still running counts only once it ends: its end moves "as of" everywhere
         _not_future(self.window_end, "window_end")
+        first, last = hour_window(self.window_start, self.window_end)
+        if last - first > MAX_STORED_WINDOW:
+            raise ValueError(
+                "a crossing count's window is at most 24 hours (25 once widened to whole hours); "
+                "split longer ones, and give both times on the same clock"
+            )
         return self
 
 

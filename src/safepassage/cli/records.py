@@ -128,7 +128,7 @@ def export_command(
         bool,
         typer.Option(
             "--public",
-            help="The publishable figures (crossings only): per corridor, closed windows, "
+            help="The publishable figures (crossings only): per corridor, settled windows, "
             "small counts suppressed.",
         ),
     ] = False,

@@ -3,9 +3,11 @@
 Every export carries its classification and purpose (reference R6, R11): in HXL CSV as a title
 row above the header (HXL readers skip rows above the hashtag row), in GeoJSON as a top-level
 ``safepassage`` member. Public crossing figures go only through :func:`public_crossings`
-(reference R2/R3): per corridor, in windows of at least 6 hours that have closed, small counts
-suppressed with complementary suppression. A count whose window spans two public windows is
-shared between them by time overlapped (:func:`_apportion`), and the export's notes say so.
+(reference R2/R3): per corridor, in windows of at least 6 hours that have settled (closed, and
+:data:`PUBLIC_SETTLE` past, so every count overlapping them has ended and could be reported),
+small counts suppressed with complementary suppression. A count whose window spans two public
+windows is shared between them by time overlapped (:func:`_apportion`), and the export's notes
+say so.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ __all__ = [
     "EXPORT_TABLES",
     "FORMATS",
     "PLACED_TABLES",
+    "PUBLIC_SETTLE",
     "PUBLIC_WINDOWS_H",
+    "REVISION_NOTE",
     "TABLES",
     "Classification",
     "Export",
@@ -80,6 +84,16 @@ _NOT_PUBLIC = "not for publication (publish only the public crossings export)"
 # R3: no finer than 6 h; windows tile the UTC day and nest (6 in 12 in 24), so no two exports'
 # windows can be subtracted into a finer one (8 h and 6 h would give 2-hour counts)
 PUBLIC_WINDOWS_H = (6, 12, 24)
+# R3: a window is published only once it has *settled*: PUBLIC_SETTLE after it closes. A count is
+# stored only once it has ended (the API refuses a window_end in the future; ingest holds a
+# submission until its hour is over), so a count straddling a window's end arrives after the window
+# has closed; had the window been published in between, the next release would differ by that
+# count's share, a small and finer-than-6-h figure. A count overlapping a window starts before the
+# window's end, so it has ended PUBLIC_SETTLE after it if no count lasts longer: the API takes a
+# window only if it lasts at most 25 h once widened to whole hours of its clock, as ingest widens
+# a form's windows (MAX_STORED_WINDOW, api/schemas.py). Stated here as storage does not import
+# api; tests/storage/test_exports_settle.py checks it against the schema.
+PUBLIC_SETTLE = dt.timedelta(hours=25)
 
 # column -> (header, HXL hashtag); HXL 1.1 core tags as proposed in the reference, section 3.3
 _COMMON = {
@@ -293,7 +307,7 @@ def export_for(
     if public:
         if table != "crossings":
             msg = (
-                f"{table}: only crossings have a public export (per corridor, closed windows of "
+                f"{table}: only crossings have a public export (per corridor, settled windows of "
                 "6 h or more, small counts suppressed); export other tables without --public"
             )
             raise DataError(msg)
@@ -324,6 +338,19 @@ APPORTIONED_NOTE = (
     "to the time it overlaps each (whole people, the count's total kept), so those windows' "
     "figures are partly estimated"
 )
+REVISION_NOTE = "figures for a window may be revised by late field reports"
+
+
+def _hours(span: dt.timedelta) -> str:
+    return f"{span / dt.timedelta(hours=1):g}"
+
+
+def _settle_note(settle: dt.timedelta) -> str:
+    hours = _hours(settle)
+    return (
+        f"a window is published {hours} h after it closes, when every count overlapping it has "
+        f"ended; {REVISION_NOTE} (received more than {hours} h after the window closed)"
+    )
 
 
 def _apportion(
@@ -365,15 +392,20 @@ def _apportion(
 
 
 def _crossing_bins(
-    session: Session, operation: Operation, *, now: dt.datetime, window_h: int
+    session: Session,
+    operation: Operation,
+    *,
+    now: dt.datetime,
+    window_h: int,
+    settle: dt.timedelta,
 ) -> tuple[dict[tuple[Any, Any], int], list[dt.datetime]]:
     """People per (corridor id, window start) over the windows that may be published, and those
-    windows in order: closed, and every count overlapping them ended (R3).
+    windows in order: settled, ``now >= window end + settle`` (R3).
 
     Counts are summed in SQL per corridor and count window, then apportioned to the public
     windows they overlap (:func:`_apportion`). The windows listed run from the first to the last
-    publishable one that any count overlaps, those between with no count included (zeros);
-    every window after them waits.
+    settled one that any count overlaps, those between with no count included (zeros); every
+    window after them waits.
     """
     query = (
         select(
@@ -398,14 +430,10 @@ def _crossing_bins(
     end_s = np.maximum(end_us // 1_000_000, start_s + 1)
     owner, base_bins, shares = _apportion(start_s, end_s, people, width_s=_BASE_H * 3600)
     bins = base_bins // (window_h // _BASE_H)
-    # R3: a window is published once it has closed and every count overlapping it has ended. A
-    # count still running overlaps every window from its first to the one still open, so the
-    # windows published are those before the first that is open or overlapped by such a count.
-    now_us = (now - _EPOCH) // _US
-    cutoff = now_us // (window_h * 3_600_000_000)  # the window ``now`` falls in: open
-    running = end_us[owner] > now_us
-    if running.any():
-        cutoff = min(cutoff, int(bins[running].min()))
+    # R3: the windows published end by ``now - settle``: those before the one it falls in. With
+    # settle >= PUBLIC_SETTLE no count overlapping them can still be running, or arrive later
+    # unless reported late (a count is stored at most 10 min before its end, api/schemas.py)
+    cutoff = (now - settle - _EPOCH) // _US // (window_h * 3_600_000_000)
     keep = bins < cutoff
     if not keep.any():
         return {}, []
@@ -430,32 +458,54 @@ def public_crossings(
     window_h: int = 6,
     k: int = 5,
     with_points: bool = False,
+    settle: dt.timedelta = PUBLIC_SETTLE,
 ) -> Export:
     """People crossed per corridor and window, for publication (R2, R3).
 
     Windows tile the UTC day (``window_h`` in 6, 12, 24) and appear only once they have
-    closed and every count overlapping them has ended. A count within one window goes to it
-    whole; one whose window spans windows is shared among them by the time it overlaps each,
-    in whole people keeping its total (the export's ``notes`` say the figures are then partly
-    estimated). Each corridor also gets a total row, each window a total over corridors, and
-    the table a grand total, all totals rounded to the nearest 10 (they grow from one release
-    to the next). Small counts read ``"<k"``, the entries hidden to protect them ``"x"``.
+    settled: ``settle`` (25 h by default, :data:`PUBLIC_SETTLE`) after they close, when every
+    count overlapping them has ended and could have been reported. Reports that arrive later
+    still change a published window; the export's ``notes`` say so. A count within one window
+    goes to it whole; one whose window spans windows is shared among them by the time it
+    overlaps each, in whole people keeping its total (the notes say the figures are then
+    partly estimated). Each corridor also gets a total row, each window a total over
+    corridors, and the table a grand total, all totals rounded to the nearest 10 (they grow
+    from one release to the next). Small counts read ``"<k"``, the entries hidden to protect
+    them ``"x"``.
+
+    Parameters
+    ----------
+    now
+        The time of the release (UTC; the current time if None).
+    settle
+        How long after its end a window waits: :data:`PUBLIC_SETTLE` or longer (an operation
+        whose field teams sync less often than daily may wait longer, so that fewer published
+        figures are revised).
 
     Raises
     ------
     ValueError
         ``window_h`` not one of 6, 12, 24, or ``now`` without a timezone.
     DataError
-        ``k`` below 5.
+        ``k`` below 5, or ``settle`` shorter than :data:`PUBLIC_SETTLE` (a window would be
+        published before every count overlapping it could be reported, and the next release
+        would differ by that count's share).
     """
     if window_h not in PUBLIC_WINDOWS_H:
         raise ValueError(f"window_h={window_h}: use one of {PUBLIC_WINDOWS_H} (at least 6 h)")
     if k < PUBLIC_MIN_K:
         raise DataError(f"k={k}: a public export hides counts below {PUBLIC_MIN_K} at least")
+    if settle < PUBLIC_SETTLE:
+        msg = (
+            f"settle of {_hours(settle)} h: a public window waits at least "
+            f"{_hours(PUBLIC_SETTLE)} h after it closes (until the longest count overlapping it "
+            "has ended); give a longer one"
+        )
+        raise DataError(msg)
     now = now or utc_now()
     if now.tzinfo is None:
         raise ValueError(f"now={now.isoformat()}: give a timezone-aware time (UTC)")
-    totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h)
+    totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h, settle=settle)
     corridors = list(
         session.scalars(
             select(Corridor).where(Corridor.operation_id == operation.id).order_by(Corridor.code)
@@ -475,7 +525,7 @@ def public_crossings(
             "#affected+displaced+ind",
         ],
         rows=[],
-        notes=APPORTIONED_NOTE,
+        notes=f"{_settle_note(settle)}; {APPORTIONED_NOTE}",
     )
     _fill_public_rows(export, table, corridors, bins, window_h=window_h, with_points=with_points)
     return export

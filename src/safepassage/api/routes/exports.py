@@ -34,7 +34,8 @@ def public_crossings(
     window_hours: Annotated[int, Query(description="6, 12 or 24")] = 6,
     k: Annotated[int, Query(ge=5, le=100, description="counts below k are hidden (5 or more)")] = 5,
 ) -> Any:
-    """People crossed per corridor and closed window, small counts suppressed (publishable)."""
+    """People crossed per corridor and window, each window once it has settled (a day and more
+    after it closes), small counts suppressed (publishable)."""
     if window_hours not in ex.PUBLIC_WINDOWS_H:
         msg = f"window_hours={window_hours}: use one of {ex.PUBLIC_WINDOWS_H} (at least 6 h)"
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, msg)
