@@ -141,3 +141,27 @@ def test_many_overlapping_exports_uploaded_at_once_count_each_person_once(
         thread.join(60)
     assert not errors
     assert sum(c["people"] for c in stored(world)) == 13
+
+
+def test_an_edited_kobo_submission_is_counted_once(world: World) -> None:
+    """KoBoToolbox gives each edit a new _uuid; meta/rootUuid stays the first one's instanceID
+    (an export from before KoBo wrote rootUuid has only the _uuid, which is the same)."""
+    start = HOUR + dt.timedelta(minutes=5)
+    end = start + dt.timedelta(minutes=1)
+    first, edited = "5f0c1e2a-0d1b-4c3e-9f4a-1b2c3d4e5f60", "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+
+    def row(uuid_: str, root: str, people: int) -> str:
+        return f"{start.isoformat()};{end.isoformat()};C1;{people};female;{uuid_};{root}\n"
+
+    header = "person/window_start;person/window_end;person/corridor;person/people;person/sex;_uuid"
+    old = send(world, header + "\n" + row(first, "", 2).replace(";\n", "\n"))
+    assert old["counted"] == 1
+    new = send(world, header + ";meta/rootUuid\n" + row(edited, f"uuid:{first}", 2))
+    assert (new["counted"], new["duplicates"]) == (0, 1)
+    as_json = [{"_uuid": edited, "meta/rootUuid": f"uuid:{first}", "person/people": 2,
+                "person/corridor": "C1", "person/window_start": start.isoformat(),
+                "person/window_end": end.isoformat()}]  # fmt: skip
+    headers = {**world.as_("wfp_planner"), "content-type": "application/json"}
+    again = world.client.post(URL, json=as_json, headers=headers).json()
+    assert (again["counted"], again["duplicates"]) == (0, 1)
+    assert sum(c["people"] for c in stored(world)) == 2

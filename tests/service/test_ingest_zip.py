@@ -3,14 +3,13 @@ PARENT_KEY, one record per repeat entry with its submission's fields."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 from safepassage.errors import DataError
+from safepassage.storage.ingest import parse_crossings
 from safepassage.storage.ingest_dialects import read_export
 from tests.service.conftest import World, ago
+from tests.storage.test_ingest_zip_limits import odk_zip
 
 pytestmark = pytest.mark.service
 
@@ -30,16 +29,6 @@ GROUPS = (
     "female,0-4,12,uuid:t1,uuid:t1/groups[3]\n"
     "male,60+,3,uuid:t2,uuid:t2/groups[1]\n"
 )
-
-
-def odk_zip(files: dict[str, str], media: bool = True) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-        if media:
-            archive.writestr("media/photo.jpg", b"\xff\xd8\xff")  # attachments are skipped
-    return buffer.getvalue()
 
 
 def send(world: World, body: bytes):  # type: ignore[no-untyped-def]
@@ -68,8 +57,44 @@ def test_errors_name_the_file_inside_the_zip(world: World) -> None:
     bad = GROUPS.replace("male,18-59,35", "male,18-59,-35")
     response = send(world, odk_zip({"tally.csv": MAIN, "tally-groups.csv": bad}))
     assert response.status_code == 422
-    assert "tally-groups.csv row 3, column people" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "tally-groups.csv row 3 (its submission: tally.csv row 2), column people" in detail
     assert world.get("wfp_planner", "/operations/aleppo/crossings").json() == []
+
+
+def test_a_submission_field_is_reported_at_both_rows(world: World) -> None:
+    # the bad window is in tally.csv row 3; the record is the entry in tally-groups.csv row 5
+    bad = MAIN.replace(f"C2,{W2},", "C2,not-a-time,")
+    response = send(world, odk_zip({"tally.csv": bad, "tally-groups.csv": GROUPS}))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert (
+        "tally-groups.csv row 5 (its submission: tally.csv row 3), column tally-window_start"
+        in detail
+    )
+
+
+def test_an_entry_without_its_submission_is_refused_not_dropped(world: World) -> None:
+    orphan = GROUPS + "female,18-59,99,uuid:t9,uuid:t9/groups[1]\n"
+    response = send(world, odk_zip({"tally.csv": MAIN, "tally-groups.csv": orphan}))
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "tally-groups.csv row 6: PARENT_KEY uuid:t9 matches no submission or entry; "
+        "export all the form's files together"
+    )
+    assert world.get("wfp_planner", "/operations/aleppo/crossings").json() == []
+
+
+def test_client_ids_stay_those_of_earlier_versions() -> None:
+    # ids of the KEYs, as ingested before the ZIP rows carried their submission's row: a
+    # re-sent export must still be recognised as the same records
+    parsed = parse_crossings(odk_zip({"tally.csv": MAIN, "tally-groups.csv": GROUPS}))
+    assert [row.values["client_id"] for row in parsed.rows] == [
+        "fc137a12-b43c-5a9a-b1dc-7070718c944e",
+        "ae34989a-1b96-59f6-a37a-d8137fc8fa23",
+        "5822506e-4ab4-582c-b5cf-ba7bdb7e6584",
+        "c1e2c035-e328-5345-a75e-de3c9dda9264",
+    ]
 
 
 def test_nested_repeats_carry_every_level() -> None:
@@ -92,7 +117,10 @@ def test_nested_repeats_carry_every_level() -> None:
         "uuid:s1/site[1]/count[2]",
         "uuid:s1/site[2]",
     ]
-    assert raw.rows[0].where == "f-count.csv row 2"
+    assert (
+        raw.rows[0].where == "f-count.csv row 2 (in f-site.csv row 2; its submission: f.csv row 2)"
+    )
+    assert raw.rows[2].where == "f-site.csv row 3 (its submission: f.csv row 2)"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ The dialect is detected, not declared:
 - **ODK Central JSON**: the OData ``{"value": [...]}`` with ``__id``; groups as nested objects,
   geopoints as GeoJSON points;
 - **ODK Central ZIP** ("download all data"): the submissions' CSV and one CSV per repeat group,
-  joined by ``PARENT_KEY``: one record per repeat entry, with its submission's fields;
+  joined by ``PARENT_KEY``: one record per repeat entry, with its submission's fields (each
+  ``KEY`` once, each ``PARENT_KEY`` a row's ``KEY``: a tree, so never more records than rows);
 - **HXL CSV**: any rows above a hashtag row, read with libhxl.
 
 What comes out (:class:`RawTable`) is the file's own columns and text cells, with each record's
@@ -24,8 +25,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,14 +35,15 @@ import hxl
 
 from safepassage.errors import DataError
 
-__all__ = ["Dialect", "RawRow", "RawTable", "read_export"]
+__all__ = ["ZIP_MAGIC", "Dialect", "RawRow", "RawTable", "form_table", "read_export"]
 
 Dialect = Literal["kobo_csv", "odk_csv", "kobo_json", "odk_json", "hxl_csv"]
+ZIP_MAGIC = b"PK\x03\x04"  # ODK Central's ZIP export (read by storage/ingest_odk_zip.py)
 
 _HASHTAG_SEARCH_ROWS = 25  # libhxl looks this far down for the hashtag row too
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a ZIP export may hold a million rows
 class RawRow:
     """One record: where it is in the file, the submission's own id, its cells by column."""
 
@@ -49,12 +52,16 @@ class RawRow:
     own_id: str = ""
     repeat: str = ""  # the repeat-group entry it comes from, e.g. "count[2]" ("" for none)
     source: str = ""  # the file of a ZIP export it comes from ("" for a single file)
+    # the rows of a ZIP export whose fields it carries: its outer entries', its submission's
+    within: str = ""
 
     @property
     def where(self) -> str:
-        """``row 5``, ``row 5 (count[2])`` or ``form-count.csv row 5``: how messages name it."""
+        """``row 5``, ``row 5 (count[2])``, ``form-count.csv row 5`` or ``form-count.csv row 5
+        (its submission: form.csv row 2)``: how messages name it."""
         at = f"{self.source} row {self.number}" if self.source else f"row {self.number}"
-        return at + (f" ({self.repeat})" if self.repeat else "")
+        context = "; ".join(part for part in (self.repeat, self.within) if part)
+        return at + (f" ({context})" if context else "")
 
 
 @dataclass
@@ -118,23 +125,42 @@ def _hxl(content: bytes) -> RawTable:
     return table
 
 
-def _form_csv(table: list[list[str]], dialect: Dialect) -> RawTable:
-    headers = [h.strip() for h in table[0]]
+# KoBoToolbox's id of a submission across its edits (each edit gets a new _uuid; rootUuid stays
+# the first one's instanceID, "uuid:" + its _uuid), written by KoBo since 2025
+_ROOT_UUID = frozenset({"meta/rootUuid", "rootUuid"})
+
+
+def _root(value: str) -> str:
+    """A rootUuid as an _uuid: without its namespace (``uuid:`` or a custom one)."""
+    return value.strip().rsplit(":", 1)[-1]
+
+
+def form_table(table: Iterable[list[str]], dialect: Dialect) -> RawTable:
+    """The rows of a KoBoToolbox or ODK Central CSV, read once (a ZIP's members are streamed)."""
+    rows = iter(table)
+    headers = [h.strip() for h in next(rows, [])]
     id_name = "_uuid" if dialect == "kobo_csv" else "KEY"
     id_col = headers.index(id_name) if id_name in headers else None
+    root_col = next((i for i, h in enumerate(headers) if h in _ROOT_UUID), None)
+    if dialect != "kobo_csv":
+        root_col = None
+    first = next(rows, None)
     body_start = 1
     tags: list[str] = []
-    if len(table) > 1 and _is_hashtag_row(table[1]):  # KoBo "include HXL hashtags"
-        tags = [t.strip() for t in table[1]]
-        body_start = 2
+    if first is not None and _is_hashtag_row(first):  # KoBo "include HXL hashtags"
+        tags = [t.strip() for t in first]
+        body_start, first = 2, None
     separator = "/" if dialect == "kobo_csv" else "-"
     raw = RawTable(dialect, headers=headers, separator=separator, tags=tags)
-    for index, row in enumerate(table[body_start:]):
+    body = rows if first is None else itertools.chain([first], rows)
+    for number, row in enumerate(body, start=body_start + 1):
         if not any(cell.strip() for cell in row):
             continue
         cells = [row[c].strip() if c < len(row) else "" for c in range(len(headers))]
         own = cells[id_col] if id_col is not None else ""
-        raw.rows.append(RawRow(index + body_start + 1, cells, own_id=own))
+        if root_col is not None and cells[root_col]:
+            own = _root(cells[root_col])
+        raw.rows.append(RawRow(number, cells, own_id=own))
     return raw
 
 
@@ -142,9 +168,9 @@ def _csv(text: str, content: bytes) -> RawTable:
     table = _read_csv(text)
     headers = {h.strip() for h in table[0]}
     if "KEY" in headers or "SubmissionDate" in headers:
-        return _form_csv(table, "odk_csv")
+        return form_table(table, "odk_csv")
     if "_uuid" in headers:
-        return _form_csv(table, "kobo_csv")
+        return form_table(table, "kobo_csv")
     if _hashtag_row(table) is not None:
         return _hxl(content)
     msg = "not a KoBoToolbox or ODK Central export (no _uuid or KEY column) nor HXL CSV"
@@ -231,6 +257,11 @@ def _json(data: Any) -> RawTable:
             raise DataError(f"JSON submission {index + 1} is not an object; export it again")
         meta = record.get("meta")
         own = record.get(id_key) or (meta.get("instanceID") if isinstance(meta, dict) else "")
+        root = record.get("meta/rootUuid") or (
+            meta.get("rootUuid") if isinstance(meta, dict) else ""
+        )
+        if dialect == "kobo_json" and root:
+            own = _root(_cell(root))
         for repeat, fields in _expand(record):
             for name in fields:
                 headers.setdefault(name, len(headers))
@@ -242,89 +273,20 @@ def _json(data: Any) -> RawTable:
     return raw
 
 
-# --- ODK Central's ZIP: the submissions' CSV and one CSV per repeat group -------------------
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_ZIP_MAX_BYTES = 500 * 1024 * 1024  # unpacked: a form export, not a zip bomb
-
-
-def _zip_tables(content: bytes) -> dict[str, list[list[str]]]:
-    """Each CSV of the archive (by name), parsed; other files (media) are skipped."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
-        if sum(m.file_size for m in members) > _ZIP_MAX_BYTES:
-            raise DataError(
-                f"ZIP: its CSV files unpack to more than {_ZIP_MAX_BYTES // 2**20} MB; "
-                "export fewer submissions at a time"
-            )
-        tables = {}
-        for member in members:
-            try:
-                text = archive.read(member).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise DataError(f"ZIP: {member.filename} is not UTF-8; export it again") from None
-            tables[member.filename.rsplit("/", 1)[-1]] = _read_csv(text)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        raise DataError(f"ZIP: {exc}; download the export again") from None
-    return tables
-
-
-def _odk_zip(content: bytes) -> RawTable:
-    """ODK Central's "all data" ZIP: one record per entry of the repeat groups (nested ones
-    too), carrying the fields of its submission and of the entries it sits in, like a JSON
-    export; a submission without entries is one record itself."""
-    tables = _zip_tables(content)
-    files = {name: _form_csv(t, "odk_csv") for name, t in tables.items() if t and t[0]}
-    mains = [n for n, f in files.items() if "KEY" in f.headers and "PARENT_KEY" not in f.headers]
-    if len(mains) != 1:
-        found = ", ".join(sorted(tables)) or "no CSV file"
-        raise DataError(
-            f"ZIP: expected one ODK Central submissions CSV (with KEY, without PARENT_KEY) and "
-            f"its repeat groups' CSVs; found {found}"
-        )
-    children: dict[str, list[tuple[str, RawRow]]] = {}
-    for name, table in files.items():
-        if "PARENT_KEY" in table.headers and "KEY" in table.headers:
-            parent_col = table.headers.index("PARENT_KEY")
-            for row in table.rows:
-                children.setdefault(row.cells[parent_col], []).append((name, row))
-    headers: dict[str, int] = {}
-    for table in files.values():
-        for header in table.headers:
-            headers.setdefault(header, len(headers))
-
-    def fields(name: str, row: RawRow) -> dict[str, str]:
-        return dict(zip(files[name].headers, row.cells, strict=True))
-
-    def leaves(
-        name: str, row: RawRow, inherited: dict[str, str]
-    ) -> list[tuple[str, RawRow, dict[str, str]]]:
-        own = {**inherited, **{k: v for k, v in fields(name, row).items() if v}}
-        below = children.get(row.own_id, [])
-        if not below:
-            return [(name, row, own)]
-        return [leaf for child, entry in below for leaf in leaves(child, entry, own)]
-
-    raw = RawTable("odk_csv", headers=list(headers), separator="-")
-    main = mains[0]
-    for row in files[main].rows:
-        for name, leaf, values in leaves(main, row, {}):
-            cells = [values.get(h, "") for h in raw.headers]
-            raw.rows.append(RawRow(leaf.number, cells, own_id=leaf.own_id, source=name))
-    return raw
-
-
 def read_export(content: bytes) -> RawTable:
     """Detect the dialect of an export and read it as a plain table of text cells.
 
     Raises
     ------
     DataError
-        Not UTF-8, malformed JSON, or not a known dialect.
+        Not UTF-8, malformed JSON, or not a known dialect; a ZIP that is damaged, whose KEYs
+        and PARENT_KEYs do not make a tree of its rows, or past its caps (100 MB of CSV, 2
+        million rows, 1 million records, repeats 32 deep).
     """
-    if content.startswith(_ZIP_MAGIC):
-        return _odk_zip(content)
+    if content.startswith(ZIP_MAGIC):
+        from safepassage.storage.ingest_odk_zip import read_odk_zip  # it reads CSVs with this
+
+        return read_odk_zip(content)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
