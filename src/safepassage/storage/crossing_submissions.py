@@ -66,9 +66,7 @@ def _chunks(values: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
         yield values[at : at + _CHUNK]
 
 
-def _stored_counts(
-    session: Session, operation_id: int, ids: Sequence[uuid.UUID]
-) -> set[uuid.UUID]:
+def _stored_counts(session: Session, operation_id: int, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     """Ids of stored counts among ``ids``: an export of this operation's counts ingested back.
 
     Submissions counted before are found by :func:`_claim` instead, which needs no look-up:
