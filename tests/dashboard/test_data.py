@@ -192,7 +192,7 @@ def test_an_absurd_as_of_time_is_refused(client: TestClient, operated: Operated)
         DATA, params={"at": "9999-12-31T00:00:00Z"}, headers=operated.auth("wfp_viewer")
     )
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("at: ")
+    assert "give a time between 2000 and 2100" in response.json()["detail"]
     early = client.get(
         DATA, params={"at": "0001-01-02T00:00:00Z"}, headers=operated.auth("wfp_viewer")
     )

@@ -107,6 +107,29 @@ def test_after_is_checked(world: World) -> None:
         assert response.status_code == 422 and "after" in response.json()["detail"]
 
 
+def test_after_with_offset_is_refused_as_it_would_skip_records(world: World) -> None:
+    response = world.get("wfp_viewer", CROSSINGS, after="0", offset="3")
+    assert response.status_code == 422 and "offset cannot be used with after" in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        (CROSSINGS, "since"),
+        ("/operations/aleppo/stock-balances", "at"),
+        ("/operations/aleppo/dashboard/data", "at"),
+        ("/operations/aleppo/alerts", "at"),
+    ],
+)
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_time_at_the_ends_of_the_calendar_is_a_422_not_a_500(
+    world: World, path: str, name: str, moment: str
+) -> None:
+    response = world.get("wfp_planner", path, **{name: moment})
+    assert response.status_code == 422, response.text
+    assert "between 2000 and 2100" in response.text
+
+
 def test_status_history_carries_seqs(world: World) -> None:
     url = "/operations/aleppo/corridors/C1/status"
     body = {"client_id": new_id(), "status": "suspended", "event_time": "2026-01-01T00:00:00Z"}

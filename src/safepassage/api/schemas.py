@@ -10,7 +10,15 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from safepassage.model.scenario import CorridorStatus
 from safepassage.storage.crossing_submissions import hour_window
@@ -93,6 +101,20 @@ MAX_WINDOW = dt.timedelta(hours=24)
 # given or as widened, lasts longer (the public export's settle relies on it).
 MAX_STORED_WINDOW = MAX_WINDOW + dt.timedelta(hours=1)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # older: a device clock never set
+
+
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def _query_time(value: dt.datetime) -> dt.datetime:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value.isoformat()}: give a time between 2000 and 2100")
+    return value
+
+
+# a time in a query (since=, at=): stored times lie in this range, and one near year 1 or 9999
+# cannot even be converted to UTC
+QueryTime = Annotated[AwareDatetime, AfterValidator(_query_time)]
 
 
 def _not_future(value: dt.datetime, name: str) -> dt.datetime:

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep
+from safepassage.api.schemas import QueryTime
 from safepassage.dashboard.assets import ASSET_TYPES, CSP, asset, index_html
 from safepassage.dashboard.data import MAX_HOURS, dashboard_data, latest_bundle_id, record_version
 from safepassage.dashboard.plan_view import PlanView, compact_json, map_layers, plan_view
@@ -130,7 +130,7 @@ def dashboard_figures(
     user: CurrentUser,
     operation: OperationDep,
     at: Annotated[
-        AwareDatetime | None, Query(description="as of this time; default: the latest record")
+        QueryTime | None, Query(description="as of this time; default: the latest record")
     ] = None,
     hours: Annotated[int, Query(ge=1, le=MAX_HOURS, description="most hours of series")] = 336,
 ) -> Response:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from safepassage.api.deps import (
     WriteContextDep,
     forbid,
 )
-from safepassage.api.schemas import BatchIn, BatchOut
+from safepassage.api.schemas import BatchIn, BatchOut, QueryTime
 from safepassage.storage import access
 from safepassage.storage.access import Action
 from safepassage.storage.models import Corridor, FieldRecord, Operation, Organisation, User
@@ -286,7 +286,9 @@ def _add_submit_routes(router: APIRouter, kind: RecordKind, path: str, label: st
 NEXT_AFTER_HEADER = "X-Next-After"
 _AFTER = (
     "poll: only records stored after this seq, in the order they were stored; start at 0 and "
-    f"pass the answer's {NEXT_AFTER_HEADER} header (or the largest seq seen) next time"
+    f"pass the answer's {NEXT_AFTER_HEADER} header (or the largest seq seen) next time (not with "
+    "offset). Records you could not see when polled are not sent again if the operation later "
+    "shares them: poll again from 0 then"
 )
 _SINCE = (
     "only records received at or after this time, oldest received first (for people; to poll "
@@ -300,11 +302,15 @@ def _add_list_route(router: APIRouter, kind: RecordKind, path: str, label: str) 
         user: CurrentUser,
         operation: OperationDep,
         response: Response,
-        since: Annotated[AwareDatetime | None, Query(description=_SINCE)] = None,
+        since: Annotated[QueryTime | None, Query(description=_SINCE)] = None,
         after: Annotated[int | None, Query(ge=0, le=2**31 - 1, description=_AFTER)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
         offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     ) -> Any:
+        if after is not None and offset:
+            # a page after an offset would move the cursor past the records skipped
+            msg = f"offset cannot be used with after; page on with the {NEXT_AFTER_HEADER} header"
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, msg)
         with database.read() as session:
             visible = access.visible_rows(session, kind.model, operation, user)
             page = list_records(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep
+from safepassage.api.schemas import QueryTime
 from safepassage.storage import access
 from safepassage.storage.alerts import AlertSettings, Visible, compute_alerts
 from safepassage.storage.models import (
@@ -35,7 +36,7 @@ def alerts(
     database: DatabaseDep,
     user: CurrentUser,
     operation: OperationDep,
-    at: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    at: Annotated[QueryTime | None, Query(description="default: now")] = None,
     cover_days: Annotated[float, Query(gt=0, le=365)] = 7.0,
     shortfall: Annotated[float, Query(gt=0, lt=1)] = 0.5,
     window_hours: Annotated[int, Query(ge=1, le=168)] = 6,

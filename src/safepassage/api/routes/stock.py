@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from safepassage.api.deps import CurrentUser, DatabaseDep, OperationDep
 from safepassage.api.routes._records import RecordKind, add_record_routes
-from safepassage.api.schemas import BalancePublic, StockEntryCreate, StockEntryPublic
+from safepassage.api.schemas import BalancePublic, QueryTime, StockEntryCreate, StockEntryPublic
 from safepassage.storage import access
 from safepassage.storage.access import Action
 from safepassage.storage.models import StockEntry
@@ -35,7 +34,7 @@ def balances(
     database: DatabaseDep,
     user: CurrentUser,
     operation: OperationDep,
-    at: Annotated[AwareDatetime | None, Query(description="balances as of this time")] = None,
+    at: Annotated[QueryTime | None, Query(description="balances as of this time")] = None,
 ) -> list[BalancePublic]:
     """Balances per warehouse, item and unit, derived from the ledger lines you may see."""
     with database.read() as session:
