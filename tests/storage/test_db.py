@@ -100,3 +100,39 @@ def test_sqlite_writers_of_two_processes_queue_on_one_lock(tmp_path: Path) -> No
     assert (tmp_path / "ops.db-lock").exists()
     first.dispose()
     second.dispose()
+
+
+def test_a_busy_sqlite_process_lets_another_process_write_in_turn(tmp_path: Path) -> None:
+    """One "process" writes without pause (its writer always has more waiting); another's
+    writes still get their turn within a few of its transactions, not after it stops."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    busy = open_database(str(tmp_path / "ops.db"))
+    other = open_database(str(tmp_path / "ops.db"), migrate=False)
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            with busy.session() as session:
+                session.execute(text("SELECT 1"))
+                time.sleep(0.002)
+
+    hammering = threading.Thread(target=hammer)
+    hammering.start()
+    waits = []
+    try:
+        time.sleep(0.05)
+        for _ in range(20):
+            began = time.monotonic()
+            with other.session() as session:
+                waits.append(time.monotonic() - began)
+                session.execute(text("SELECT 1"))
+    finally:
+        stop.set()
+        hammering.join(10)
+    assert max(waits) < 1.0, waits  # unfair polling starved it until the other stopped
+    busy.dispose()
+    other.dispose()

@@ -35,7 +35,8 @@ class DemoOperation:
 
 
 def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal", "-lock"):  # -lock: db.py's process lock
+    # -lock and -lock-gate: db.py's process lock
+    for suffix in ("", "-wal", "-shm", "-journal", "-lock", "-lock-gate"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
