@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safepassage.storage.exports import _apportion
+from safepassage.storage.public_crossings import _apportion
 
 H = 3600
 
