@@ -241,3 +241,22 @@ def test_the_export_says_its_figures_are_estimated_and_may_be_revised(world: Wor
     # the other exports have no such note
     table = world.get("icrc_monitor", "/operations/aleppo/exports/crossings.geojson").json()
     assert "notes" not in table["safepassage"]
+
+
+def test_a_coarser_export_hides_what_holds_a_hidden_finer_entry(world: World) -> None:
+    """The 6- and 12-hour exports of one moment: 12-hour C1 00-12 less 6-hour C1 06-12 would
+    give the hidden 00-06 count, so the 12-hour entry is hidden too (and 24 h likewise)."""
+    timeline = Timeline(world)
+    items = [count(0, 6, 3), count(6, 12, 10), count(12, 18, 6), count(18, 24, 50)]
+    items += [count(h, h + 6, 100, corridor="C2") for h in (0, 6, 12, 18)]
+    timeline.report(24, *items)
+    six = c1(timeline.release(60, window_h=6))
+    twelve = c1(timeline.release(60, window_h=12))
+    day = c1(timeline.release(60, window_h=24))
+    assert six[(0, 6)] == "<5" and six[(6, 12)] == "10"
+    assert twelve[(0, 12)] == "x"  # was "13": 13 - 10 = 3
+    assert day[(0, 24)] == "x"
+    # no 12-hour figure shown holds a hidden 6-hour one
+    for (start, end), shown in twelve.items():
+        halves = (six.get((start, start + 6), "0"), six.get((start + 6, end), "0"))
+        assert not shown.isdigit() or all(half.isdigit() for half in halves)

@@ -18,7 +18,7 @@ as aggregate data, not as safe microdata.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["MARGIN_BASE", "PUBLIC_MIN_K", "TOTAL", "SuppressedTable", "rounded", "suppress"]
@@ -104,6 +104,7 @@ def suppress(
     rows: Sequence[Hashable],
     columns: Sequence[Hashable],
     k: int = 5,
+    forced: Collection[tuple[Hashable, Hashable]] = (),
 ) -> SuppressedTable:
     """Add margins to a rows × columns table of counts and choose the entries to hide.
 
@@ -115,6 +116,10 @@ def suppress(
         The table's keys, in the order to publish.
     k
         Threshold: counts ``1 .. k-1`` are hidden (2 <= k <= 100).
+    forced
+        Entries to hide whatever their count (shown ``"x"``), e.g. a 12-hour entry holding a
+        6-hour one another table hides: published beside it, it would give that one away by
+        subtraction. Keys outside the table are ignored.
 
     Returns
     -------
@@ -133,5 +138,6 @@ def suppress(
     for c in [*columns, TOTAL]:
         values[(TOTAL, c)] = sum(values[(r, c)] for r in rows)
     primary = {key for key, v in values.items() if 0 < v < k}
-    hidden = _complement(values, primary, _lines(rows, columns))
+    also = {key for key in forced if key in values}
+    hidden = _complement(values, primary | also, _lines(rows, columns))
     return SuppressedTable(list(rows), list(columns), values, hidden, primary, k)

@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 # R3: no finer than 6 h; windows tile the UTC day and nest (6 in 12 in 24), so no two exports'
-# windows can be subtracted into a finer one (8 h and 6 h would give 2-hour counts)
+# windows can be subtracted into a finer one (8 h and 6 h would give 2-hour counts); and a coarser
+# table hides every entry that holds an entry a finer one hides (see _suppressed)
 PUBLIC_WINDOWS_H = (6, 12, 24)
 # R3: a window is published only once it has *settled*: PUBLIC_SETTLE after it closes. A count is
 # stored only once it has ended (the API refuses a window_end in the future; ingest holds a
@@ -169,6 +170,33 @@ def _crossing_bins(
     return totals, [_EPOCH + int(b) * width for b in shown]
 
 
+def _suppressed(
+    session: Session,
+    operation: Operation,
+    rows: list[int],
+    *,
+    now: dt.datetime,
+    window_h: int,
+    k: int,
+    settle: dt.timedelta,
+) -> tuple[SuppressedTable, list[dt.datetime]]:
+    """The table of ``window_h``-hour windows with its hidden entries, consistent with the finer
+    tables published beside it: a 12-hour entry holding a 6-hour entry that the 6-hour table
+    hides is hidden too (and so on up to 24 h), or the 12-hour figure less the other, shown,
+    6-hour figure would give the hidden one away."""
+    totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h, settle=settle)
+    forced: set[tuple[Any, Any]] = set()
+    finer = {12: 6, 24: 12}.get(window_h)
+    if finer is not None:
+        fine, _ = _suppressed(session, operation, rows, now=now, window_h=finer, k=k, settle=settle)
+        width = dt.timedelta(hours=window_h)
+        for row, column in fine.hidden:
+            if isinstance(column, dt.datetime):
+                column = _EPOCH + ((column - _EPOCH) // width) * width
+            forced.add((row, column))  # a total's key stays "total"
+    return suppress(totals, rows=rows, columns=bins, k=k, forced=forced), bins
+
+
 def public_crossings(
     session: Session,
     operation: Operation,
@@ -224,13 +252,20 @@ def public_crossings(
     now = now or utc_now()
     if now.tzinfo is None:
         raise ValueError(f"now={now.isoformat()}: give a timezone-aware time (UTC)")
-    totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h, settle=settle)
     corridors = list(
         session.scalars(
             select(Corridor).where(Corridor.operation_id == operation.id).order_by(Corridor.code)
         )
     )
-    table = suppress(totals, rows=[c.id for c in corridors], columns=bins, k=k)
+    table, bins = _suppressed(
+        session,
+        operation,
+        [c.id for c in corridors],
+        now=now,
+        window_h=window_h,
+        k=k,
+        settle=settle,
+    )
     export = Export(
         title=f"{operation.code} people crossed per corridor, {window_h}-hour windows (UTC)",
         classification=Classification.PUBLIC,
