@@ -232,3 +232,54 @@ def test_rows_without_a_key_are_records_but_nobody_s_parent() -> None:
         ("f-g.csv", 5, ""),
         ("f.csv", 4, ""),
     ]
+
+
+def test_a_repeat_file_without_a_key_column_is_refused() -> None:
+    groups = "people,PARENT_KEY\n40,uuid:s1\n35,uuid:s1\n"  # its entries would be lost
+    message = refused(odk_zip({"f.csv": MAIN, "f-groups.csv": groups}))
+    assert message == (
+        "f-groups.csv: a repeat group's file needs both KEY and PARENT_KEY columns; "
+        "export the form's data again"
+    )
+
+
+def test_a_csv_without_key_columns_is_skipped() -> None:
+    notes = "note\nnot the form's data\n"
+    raw = read_export(odk_zip({"f.csv": MAIN, "f-g.csv": GROUPS, "notes.csv": notes}))
+    assert [r.source for r in raw.rows] == ["f-g.csv"] * 3
+    assert "note" not in raw.headers
+
+
+# --- 4. member names on one line, whatever bytes they hold --------------------------------------
+
+
+def test_member_names_are_escaped_in_where_texts() -> None:
+    inner = "f-g\x1b[31m.csv"
+    site = "corridor,PARENT_KEY,KEY\nC1,uuid:s1,uuid:s1/site[1]\n"
+    count = "people,PARENT_KEY,KEY\n7,uuid:s1/site[1],uuid:s1/site[1]/c[1]\n"
+    raw = read_export(odk_zip({"f\n.csv": MAIN, "f-site\r.csv": site, inner: count}))
+    assert [r.where for r in raw.rows] == [
+        "'f-g\\x1b[31m.csv' row 2 (in 'f-site\\r.csv' row 2; its submission: 'f\\n.csv' row 2)",
+        "'f\\n.csv' row 3",
+    ]
+    assert all(r.where.isprintable() for r in raw.rows)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"f.csv": MAIN, "f-g\nX.csv": "people,PARENT_KEY,KEY\n40,uuid:GONE,uuid:GONE/g[1]\n"},
+        {"f.csv": MAIN, "f-g\nX.csv": "people,PARENT_KEY\n40,uuid:s1\n"},
+        {"f.csv": MAIN, "f-g\nX.csv": "people,PARENT_KEY,KEY\n40,uuid:s1,uuid:s1\n"},
+        {"f.csv": MAIN, "f-g\nX.csv": "people,PARENT_KEY,KEY\n1,b,a\n1,a,b\n"},
+        {"f\nX.csv": MAIN, "g\nX.csv": MAIN},
+        {  # nested too deep: the innermost file is named
+            ("f-l32\nX.csv" if name == "f-l32.csv" else name): text
+            for name, text in chain(ingest_odk_zip._ZIP_MAX_DEPTH + 1).items()
+        },
+    ],
+)
+def test_member_names_are_escaped_in_errors(files: dict[str, str | bytes]) -> None:
+    message = refused(odk_zip(files))
+    assert message.isprintable()
+    assert "\\nX.csv" in message

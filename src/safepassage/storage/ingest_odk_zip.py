@@ -136,7 +136,8 @@ def _zip_children(files: dict[str, RawTable], main: str) -> dict[str, list[_Entr
             if row.own_id in keys:
                 first, number = keys[row.own_id]
                 raise DataError(
-                    f"{name} row {row.number}: KEY {row.own_id} is {first} row {number}'s too; "
+                    f"{_shown(name)} row {row.number}: KEY {row.own_id} is {_shown(first)} row "
+                    f"{number}'s too; "
                     "each submission and entry has its own: export the form's data again"
                 )
             keys[row.own_id] = (name, row.number)
@@ -149,8 +150,8 @@ def _zip_children(files: dict[str, RawTable], main: str) -> dict[str, list[_Entr
             parent = row.cells[parent_col]
             if parent not in keys:
                 raise DataError(
-                    f"{name} row {row.number}: PARENT_KEY {parent or '(empty)'} matches no "
-                    "submission or entry; export all the form's files together"
+                    f"{_shown(name)} row {row.number}: PARENT_KEY {parent or '(empty)'} "
+                    "matches no submission or entry; export all the form's files together"
                 )
             children.setdefault(parent, []).append((name, row))
     return children
@@ -159,9 +160,9 @@ def _zip_children(files: dict[str, RawTable], main: str) -> dict[str, list[_Entr
 def _within(chain: tuple[_Entry, ...]) -> str:
     """``in f-site.csv row 2; its submission: f.csv row 2``: the rows an entry of the chain's
     last row sits in."""
-    outer = [f"in {name} row {row.number}" for name, row in reversed(chain[1:])]
+    outer = [f"in {_shown(name)} row {row.number}" for name, row in reversed(chain[1:])]
     name, row = chain[0]
-    return "; ".join([*outer, f"its submission: {name} row {row.number}"])
+    return "; ".join([*outer, f"its submission: {_shown(name)} row {row.number}"])
 
 
 def read_odk_zip(content: bytes) -> RawTable:
@@ -171,13 +172,19 @@ def read_odk_zip(content: bytes) -> RawTable:
     files = _zip_files(content)
     mains = [n for n, f in files.items() if "KEY" in f.headers and "PARENT_KEY" not in f.headers]
     if len(mains) != 1:
-        found = ", ".join(sorted(files)) or "no CSV file"
+        found = ", ".join(_shown(name) for name in sorted(files)) or "no CSV file"
         raise DataError(
             f"ZIP: expected one ODK Central submissions CSV (with KEY, without PARENT_KEY) and "
             f"its repeat groups' CSVs; found {found}"
         )
     main = mains[0]
-    files = {
+    for name, table in files.items():
+        if "PARENT_KEY" in table.headers and "KEY" not in table.headers:
+            raise DataError(
+                f"{_shown(name)}: a repeat group's file needs both KEY and PARENT_KEY columns; "
+                "export the form's data again"
+            )
+    files = {  # other CSVs (neither KEY nor PARENT_KEY) are not the form's data: skipped
         name: table
         for name, table in files.items()
         if name == main or {"KEY", "PARENT_KEY"} <= set(table.headers)
@@ -223,7 +230,7 @@ def _zip_records(
             if len(chain) > _ZIP_MAX_DEPTH:
                 inner, entry = below[0]
                 raise DataError(
-                    f"{inner} row {entry.number}: repeat groups nested more than "
+                    f"{_shown(inner)} row {entry.number}: repeat groups nested more than "
                     f"{_ZIP_MAX_DEPTH} deep; check the PARENT_KEY column"
                 )
             entries += len(below)
@@ -235,7 +242,9 @@ def _zip_records(
             for column, value in zip(columns[source], entry.cells, strict=True):
                 if value:
                     cells[column] = value
-        records.append(RawRow(row.number, cells, own_id=row.own_id, source=name, within=within))
+        records.append(
+            RawRow(row.number, cells, own_id=row.own_id, source=_shown(name), within=within)
+        )
     if entries != sum(len(t.rows) for n, t in files.items() if n != main):
         raise _zip_cycle(files, main, children)
     return records
@@ -256,6 +265,6 @@ def _zip_cycle(
     )
     parent = row.cells[files[name].headers.index("PARENT_KEY")]
     return DataError(
-        f"{name} row {row.number}: PARENT_KEY {parent} leads round a cycle of entries, never to "
-        "a submission; export the form's data again"
+        f"{_shown(name)} row {row.number}: PARENT_KEY {parent} leads round a cycle of entries, "
+        "never to a submission; export the form's data again"
     )
