@@ -17,13 +17,15 @@ import pytest
 from sqlalchemy import select
 
 from safepassage.errors import DataError
+from safepassage.storage.audit import verify as audit_verify
 from safepassage.storage.exports import (
     APPORTIONED_NOTE,
     PUBLIC_SETTLE,
     REVISION_NOTE,
     public_crossings,
 )
-from safepassage.storage.models import Operation
+from safepassage.storage.models import Operation, User
+from safepassage.storage.retention import purge_expired
 from tests.service.conftest import NOW, World, new_id
 
 pytestmark = pytest.mark.service
@@ -260,3 +262,30 @@ def test_a_coarser_export_hides_what_holds_a_hidden_finer_entry(world: World) ->
     for (start, end), shown in twelve.items():
         halves = (six.get((start, start + 6), "0"), six.get((start + 6, end), "0"))
         assert not shown.isdigit() or all(half.isdigit() for half in halves)
+
+
+def test_a_purge_drops_the_windows_it_cut_into_instead_of_shrinking_them(world: World) -> None:
+    """A one-day retention purge at 55 h destroys the 3 people of 24-25 h but not the others
+    of window 24-30: published again as 40, the window would give the 3 away."""
+    timeline = Timeline(world)
+    timeline.report(25, count(24, 25, 3))
+    timeline.report(31, count(29, 31, 40))
+    timeline.report(34, count(28, 34, 60))
+    before = c1(timeline.release(55))
+    assert before[(24, 30)] == "43"  # 3 + 20 of 29-31 + 20 of 28-34
+    response = world.client.put(
+        "/operations/aleppo/retention",
+        json={"table": "crossing_counts", "days": 1},
+        headers=world.as_("wfp_planner"),
+    )
+    assert response.status_code == 200, response.text
+    with world.database.session() as session:
+        operation = session.scalars(select(Operation).where(Operation.code == "aleppo")).one()
+        admin = session.get_one(User, world.ids["wfp_admin"])
+        report = purge_expired(session, admin, operation, now=DAY + dt.timedelta(hours=55))
+    assert report.purged["crossing_counts"] == 1
+    after = c1(timeline.release(56))
+    assert (24, 30) not in after  # left out whole, not published as 60
+    assert all(before.get(window) == shown for window, shown in after.items())
+    with world.database.read() as session:
+        assert audit_verify(session).problems == []  # the mark is audited

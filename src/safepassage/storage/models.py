@@ -168,6 +168,8 @@ class RetentionPolicy(Base):
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), primary_key=True)
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     days: Mapped[int] = mapped_column(Integer)
+    # every row that ended before this has been destroyed (the latest purge's cutoff)
+    purged_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Corridor(Base):

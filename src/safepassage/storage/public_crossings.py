@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from safepassage.errors import DataError
 from safepassage.storage.disclosure import PUBLIC_MIN_K, TOTAL, SuppressedTable, suppress
 from safepassage.storage.export_format import Export, text_cell
-from safepassage.storage.models import Corridor, CrossingCount, Operation
+from safepassage.storage.models import Corridor, CrossingCount, Operation, RetentionPolicy
 from safepassage.storage.types import Classification, utc_now
 
 __all__ = [
@@ -155,6 +155,17 @@ def _crossing_bins(
     # unless reported late (a count is stored at most 10 min before its end, api/schemas.py)
     cutoff = (now - settle - _EPOCH) // _US // (window_h * 3_600_000_000)
     keep = bins < cutoff
+    # R7: a purge destroyed the counts that ended before ``purged_before``; a window starting
+    # before it may have lost some, so it is left out whole rather than published smaller
+    purged = session.scalar(
+        select(RetentionPolicy.purged_before).where(
+            RetentionPolicy.operation_id == operation.id,
+            RetentionPolicy.table_name == CrossingCount.__tablename__,
+        )
+    )
+    if purged is not None:
+        first = -(-((purged - _EPOCH) // _US) // (window_h * 3_600_000_000))  # ceiling
+        keep &= bins >= first
     if not keep.any():
         return {}, []
     keys, inverse = np.unique(

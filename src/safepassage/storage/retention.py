@@ -176,4 +176,22 @@ def purge_expired(
             audit.append_hashes(session, actor, PURGE_ACTION, table_name, records)
             session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
         report.purged[table_name] = count
+        if count and not dry_run:
+            _mark_purged(session, actor, operation, table_name, cutoff)
     return report
+
+
+def _mark_purged(
+    session: Session,
+    actor: audit.Actor,
+    operation: Operation,
+    table_name: str,
+    cutoff: dt.datetime,
+) -> None:
+    """Record how far the table is purged (audited): the public crossings export leaves out
+    the windows before it, which a purge may have cut into."""
+    policy = session.get_one(RetentionPolicy, (operation.id, table_name))
+    if policy.purged_before is None or policy.purged_before < cutoff:
+        policy.purged_before = cutoff
+        session.flush()
+        audit.append(session, actor, "set", [policy])
