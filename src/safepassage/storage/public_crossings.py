@@ -11,6 +11,7 @@ the export's notes say so.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,7 @@ PUBLIC_SETTLE = dt.timedelta(hours=25)
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # a midnight: bins counted from it tile the UTC day
 _US = dt.timedelta(microseconds=1)
+_SECOND = dt.timedelta(seconds=1)
 # Counts are apportioned to 6-hour bins, the finest public window, and 12- and 24-hour figures are
 # sums of those: a count inside one 12-hour window then goes to it whole, and the 6-, 12- and
 # 24-hour exports agree with each other (apportioning at each width would differ by rounding)
@@ -111,22 +113,21 @@ def _apportion(
     return owner, bins, quota + (rank < short[owner])
 
 
-def _crossing_bins(
-    session: Session,
-    operation: Operation,
-    *,
-    now: dt.datetime,
-    window_h: int,
-    settle: dt.timedelta,
-) -> tuple[dict[tuple[Any, Any], int], list[dt.datetime]]:
-    """People per (corridor id, window start) over the windows that may be published, and those
-    windows in order: settled, ``now >= window end + settle`` (R3).
+@dataclass(frozen=True)
+class _Shares:
+    """The operation's counts apportioned to 6-hour bins once, for every width of one release:
+    per share, its corridor, its 6-hour bin (since the epoch) and its people; and how far the
+    counts are purged (``None``: never)."""
 
-    Counts are summed in SQL per corridor and count window, then apportioned to the public
-    windows they overlap (:func:`_apportion`). The windows listed run from the first to the last
-    settled one that any count overlaps, those between with no count included (zeros); every
-    window after them waits.
-    """
+    corridor: NDArray[np.int64]
+    bin6: NDArray[np.int64]
+    people: NDArray[np.int64]
+    purged_before: dt.datetime | None
+
+
+def _shares(session: Session, operation: Operation) -> _Shares:
+    """Counts summed in SQL per corridor and count window, apportioned to the 6-hour bins they
+    overlap (:func:`_apportion`)."""
     query = (
         select(
             CrossingCount.corridor_id,
@@ -138,41 +139,49 @@ def _crossing_bins(
         .group_by(CrossingCount.corridor_id, CrossingCount.window_start, CrossingCount.window_end)
     )
     rows = session.execute(query).all()
-    if not rows:
-        return {}, []
     n = len(rows)
     corridor = np.fromiter((r[0] for r in rows), np.int64, n)
-    start_us = np.fromiter(((r[1] - _EPOCH) // _US for r in rows), np.int64, n)
-    end_us = np.fromiter(((r[2] - _EPOCH) // _US for r in rows), np.int64, n)
+    start_s = np.fromiter(((r[1] - _EPOCH) // _SECOND for r in rows), np.int64, n)
+    end_s = np.fromiter(((r[2] - _EPOCH) // _SECOND for r in rows), np.int64, n)
     people = np.fromiter((r[3] for r in rows), np.int64, n)
-    # apportion by whole seconds (a sub-second window counts as one second, in its own bin)
-    start_s = start_us // 1_000_000
-    end_s = np.maximum(end_us // 1_000_000, start_s + 1)
-    owner, base_bins, shares = _apportion(start_s, end_s, people, width_s=_BASE_H * 3600)
-    bins = base_bins // (window_h // _BASE_H)
-    # R3: the windows published end by ``now - settle``: those before the one it falls in. With
-    # settle >= PUBLIC_SETTLE no count overlapping them can still be running, or arrive later
-    # unless reported late (a count is stored at most 10 min before its end, api/schemas.py)
-    cutoff = (now - settle - _EPOCH) // _US // (window_h * 3_600_000_000)
-    keep = bins < cutoff
-    # R7: a purge destroyed the counts that ended before ``purged_before``; a window starting
-    # before it may have lost some, so it is left out whole rather than published smaller
+    # by whole seconds (a sub-second window counts as one second, in its own bin)
+    end_s = np.maximum(end_s, start_s + 1)
+    owner, bin6, shares = _apportion(start_s, end_s, people, width_s=_BASE_H * 3600)
+    # R7: a purge destroyed the counts that ended before ``purged_before``
     purged = session.scalar(
         select(RetentionPolicy.purged_before).where(
             RetentionPolicy.operation_id == operation.id,
             RetentionPolicy.table_name == CrossingCount.__tablename__,
         )
     )
-    if purged is not None:
-        first = -(-((purged - _EPOCH) // _US) // (window_h * 3_600_000_000))  # ceiling
-        keep &= bins >= first
+    return _Shares(corridor[owner], bin6, shares, purged)
+
+
+def _crossing_bins(
+    shares: _Shares, *, now: dt.datetime, window_h: int, settle: dt.timedelta
+) -> tuple[dict[tuple[Any, Any], int], list[dt.datetime]]:
+    """People per (corridor id, window start) over the windows that may be published, and those
+    windows in order: settled, ``now >= window end + settle`` (R3), and not before the purge
+    mark. The windows listed run from the first to the last such one that any count overlaps,
+    those between with no count included (zeros); every window after them waits.
+    """
+    width_us = window_h * 3_600_000_000
+    bins = shares.bin6 // (window_h // _BASE_H)
+    # R3: the windows published end by ``now - settle``: those before the one it falls in. With
+    # settle >= PUBLIC_SETTLE no count overlapping them can still be running, or arrive later
+    # unless reported late (a count is stored at most 10 min before its end, api/schemas.py)
+    keep = bins < (now - settle - _EPOCH) // _US // width_us
+    if shares.purged_before is not None:
+        # a window starting before the purge mark may have lost counts: left out whole rather
+        # than published smaller (the difference would give the destroyed counts away)
+        keep &= bins >= -(-((shares.purged_before - _EPOCH) // _US) // width_us)  # ceiling
     if not keep.any():
         return {}, []
     keys, inverse = np.unique(
-        np.stack([corridor[owner][keep], bins[keep]], axis=1), axis=0, return_inverse=True
+        np.stack([shares.corridor[keep], bins[keep]], axis=1), axis=0, return_inverse=True
     )
     sums = np.zeros(len(keys), np.int64)
-    np.add.at(sums, inverse.ravel(), shares[keep])
+    np.add.at(sums, inverse.ravel(), shares.people[keep])
     shown = range(int(keys[:, 1].min()), int(keys[:, 1].max()) + 1)
     width = dt.timedelta(hours=window_h)
     totals = {
@@ -182,8 +191,7 @@ def _crossing_bins(
 
 
 def _suppressed(
-    session: Session,
-    operation: Operation,
+    shares: _Shares,
     rows: list[int],
     *,
     now: dt.datetime,
@@ -195,11 +203,11 @@ def _suppressed(
     tables published beside it: a 12-hour entry holding a 6-hour entry that the 6-hour table
     hides is hidden too (and so on up to 24 h), or the 12-hour figure less the other, shown,
     6-hour figure would give the hidden one away."""
-    totals, bins = _crossing_bins(session, operation, now=now, window_h=window_h, settle=settle)
+    totals, bins = _crossing_bins(shares, now=now, window_h=window_h, settle=settle)
     forced: set[tuple[Any, Any]] = set()
     finer = {12: 6, 24: 12}.get(window_h)
     if finer is not None:
-        fine, _ = _suppressed(session, operation, rows, now=now, window_h=finer, k=k, settle=settle)
+        fine, _ = _suppressed(shares, rows, now=now, window_h=finer, k=k, settle=settle)
         width = dt.timedelta(hours=window_h)
         for row, column in fine.hidden:
             if isinstance(column, dt.datetime):
@@ -268,15 +276,9 @@ def public_crossings(
             select(Corridor).where(Corridor.operation_id == operation.id).order_by(Corridor.code)
         )
     )
-    table, bins = _suppressed(
-        session,
-        operation,
-        [c.id for c in corridors],
-        now=now,
-        window_h=window_h,
-        k=k,
-        settle=settle,
-    )
+    rows = [c.id for c in corridors]
+    shares = _shares(session, operation)
+    table, bins = _suppressed(shares, rows, now=now, window_h=window_h, k=k, settle=settle)
     export = Export(
         title=f"{operation.code} people crossed per corridor, {window_h}-hour windows (UTC)",
         classification=Classification.PUBLIC,
